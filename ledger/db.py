@@ -1,0 +1,47 @@
+"""Database engine and the declarative base shared by every table of the ledger.
+
+SQLite is the default (a file under the installation's home, in WAL mode so readers
+never block the single writer); PostgreSQL is the production database. Both are reached
+only through SQLAlchemy 2.0, and the schema is owned by Alembic migrations
+(``ledger/migrations``); ``create_all`` is never used outside tests of the models.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.orm import DeclarativeBase
+
+
+class Base(DeclarativeBase):
+    """Declarative base of all ledger tables."""
+
+
+def is_sqlite(engine: Engine) -> bool:
+    return engine.dialect.name == "sqlite"
+
+
+def _sqlite_pragmas(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
+    # WAL lets portal readers proceed while the ingest path writes; NORMAL sync is safe
+    # under WAL (a power cut may lose the last commits, never corrupt the file).
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.close()
+
+
+def _sqlite_begin_immediate(conn) -> None:  # type: ignore[no-untyped-def]
+    # pysqlite's default deferred BEGIN lets two writers both read the log head and
+    # then deadlock on upgrade; taking the write lock at BEGIN serialises appenders.
+    conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def make_engine(url: str, *, echo: bool = False) -> Engine:
+    """Create an engine with the per-dialect settings the ledger relies on."""
+    if url.startswith("sqlite"):
+        engine = create_engine(url, echo=echo, connect_args={"isolation_level": None})
+        event.listen(engine, "connect", _sqlite_pragmas)
+        event.listen(engine, "begin", _sqlite_begin_immediate)
+        return engine
+    return create_engine(url, echo=echo, pool_pre_ping=True)

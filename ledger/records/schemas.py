@@ -1,0 +1,268 @@
+"""Versioned schemas of every record kind, as pydantic models.
+
+A submitted record is a JSON object with ``kind`` and ``schema_version``; the pair picks
+the model that validates it. Models forbid unknown fields so a misspelt field is an error
+naming that field rather than data silently dropped. Validation never rewrites what is
+signed: the service validates with these models but stores and hashes the record exactly
+as the submitter canonicalised and signed it.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any, Literal, Union
+
+from pydantic import (
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    TypeAdapter,
+    model_validator,
+)
+
+Identifier = Annotated[str, Field(min_length=1, max_length=200, pattern=r"^[A-Za-z0-9._:/#@+\-]+$")]
+CountryCode = Annotated[str, Field(pattern=r"^[A-Z]{2}$", description="ISO 3166-1 alpha-2")]
+PositiveMass = Annotated[float, Field(gt=0, le=1e9, description="kilograms")]
+NonNegative = Annotated[float, Field(ge=0)]
+
+TransportMode = Literal["road", "rail", "sea", "air", "inland_waterway"]
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Location(_Model):
+    """A place named by a code a distance can be computed from.
+
+    At least one of UN/LOCODE, IATA airport code or coordinates is required; the
+    footprint engine resolves them in that order of preference for the mode.
+    """
+
+    name: Annotated[str, Field(min_length=1, max_length=200)]
+    unlocode: Annotated[str, Field(pattern=r"^[A-Z]{2}[A-Z2-9]{3}$")] | None = None
+    iata: Annotated[str, Field(pattern=r"^[A-Z]{3}$")] | None = None
+    lat: Annotated[float, Field(ge=-90, le=90)] | None = None
+    lon: Annotated[float, Field(ge=-180, le=180)] | None = None
+
+    @model_validator(mode="after")
+    def _has_a_code(self) -> Location:
+        if (self.lat is None) != (self.lon is None):
+            raise ValueError("lat and lon must be given together")
+        if self.unlocode is None and self.iata is None and self.lat is None:
+            raise ValueError("give at least one of unlocode, iata or lat/lon")
+        return self
+
+
+class FuelUse(_Model):
+    """Energy actually used (primary data), e.g. 412.5 litres of diesel."""
+
+    type: Annotated[str, Field(min_length=1, max_length=64)]
+    amount: Annotated[float, Field(gt=0, le=1e9)]
+    unit: Literal["l", "kg", "t", "kWh", "m3", "GJ"]
+
+
+class Product(_Model):
+    gtin: Annotated[str, Field(pattern=r"^\d{8}$|^\d{12,14}$")]
+    description: Annotated[str, Field(min_length=1, max_length=500)]
+    quantity: Annotated[int, Field(gt=0)]
+    mass_kg: PositiveMass
+    pcf_kgco2e_per_unit: NonNegative | None = Field(
+        default=None,
+        description="Supplier's cradle-to-gate product carbon footprint per unit (PACT)",
+    )
+
+
+class _RecordBase(_Model):
+    schema_version: Literal[1] = 1
+
+
+class ParticipantRecord(_RecordBase):
+    """Registers a participant and its first public key; signed by the service."""
+
+    kind: Literal["participant"]
+    participant_id: Identifier
+    name: Annotated[str, Field(min_length=1, max_length=200)]
+    roles: Annotated[list[Literal["supplier", "carrier", "hub_operator", "auditor", "operator"]], Field(min_length=1)]
+    country: CountryCode | None = None
+
+
+class KeyRecord(_RecordBase):
+    """Binds an Ed25519 public key to a participant, or revokes one; signed by the service."""
+
+    kind: Literal["key"]
+    action: Literal["register", "revoke"]
+    participant_id: Identifier
+    key_id: Identifier
+    public_key: Annotated[str, Field(pattern=r"^[A-Za-z0-9_-]{43}$", description="raw 32 bytes, base64url without padding")]
+    reason: Annotated[str, Field(max_length=500)] | None = None
+
+
+class ShipmentRecord(_RecordBase):
+    kind: Literal["shipment"]
+    shipment_id: Identifier
+    order_id: Identifier
+    shipper: Identifier
+    consignee_country: CountryCode
+    products: Annotated[list[Product], Field(min_length=1)]
+    mass_kg: PositiveMass
+    origin: Location
+    destination: Location
+    tracking_url: Annotated[str, Field(max_length=2000)] | None = None
+
+    @model_validator(mode="after")
+    def _mass_covers_products(self) -> ShipmentRecord:
+        products = sum(p.mass_kg * p.quantity for p in self.products)
+        if products > self.mass_kg * 1.0001:
+            raise ValueError(
+                f"mass_kg {self.mass_kg} is less than the products' total mass {products:g}"
+            )
+        return self
+
+
+class TransportLegRecord(_RecordBase):
+    kind: Literal["transport_leg"]
+    leg_id: Identifier
+    shipment_ids: Annotated[list[Identifier], Field(min_length=1)]
+    mode: TransportMode
+    vehicle: Identifier
+    origin: Location
+    destination: Location
+    distance_km: Annotated[float, Field(gt=0, le=40_100)] | None = None
+    payload_kg: PositiveMass
+    fuel: list[FuelUse] | None = None
+    load_factor: Annotated[float, Field(gt=0, le=1)] | None = None
+    empty_km: NonNegative | None = None
+    temperature_controlled: bool = False
+    departure: AwareDatetime | None = None
+    arrival: AwareDatetime | None = None
+    carrier: Identifier | None = None
+
+    @model_validator(mode="after")
+    def _times_in_order(self) -> TransportLegRecord:
+        if self.departure and self.arrival and self.arrival < self.departure:
+            raise ValueError("arrival is before departure")
+        return self
+
+
+class HubOperationRecord(_RecordBase):
+    kind: Literal["hub_operation"]
+    hub_id: Identifier
+    shipment_ids: Annotated[list[Identifier], Field(min_length=1)]
+    country: CountryCode
+    electricity_kwh: NonNegative = 0.0
+    fuel: list[FuelUse] | None = None
+    throughput_kg: PositiveMass
+    period: Annotated[str, Field(pattern=r"^\d{4}-\d{2}(-\d{2})?(/\d{4}-\d{2}(-\d{2})?)?$")]
+    hub_type: Literal["warehouse", "transhipment", "port_terminal", "airport_terminal", "distribution_centre"] = "warehouse"
+    temperature_controlled: bool = False
+
+
+class EnergyBillRecord(_RecordBase):
+    kind: Literal["energy_bill"]
+    bill_id: Identifier
+    site_id: Identifier
+    country: CountryCode
+    period_start: datetime
+    period_end: datetime
+    electricity_kwh: NonNegative = 0.0
+    renewable_share: Annotated[float, Field(ge=0, le=1)] | None = None
+    fuel: list[FuelUse] | None = None
+    supplier_name: Annotated[str, Field(max_length=200)] | None = None
+
+    @model_validator(mode="after")
+    def _period_in_order(self) -> EnergyBillRecord:
+        if self.period_end <= self.period_start:
+            raise ValueError("period_end must be after period_start")
+        return self
+
+
+EPCIS_EVENT_TYPES = ("ObjectEvent", "AggregationEvent", "TransactionEvent", "TransformationEvent", "AssociationEvent")
+
+
+class EpcisEventRecord(_RecordBase):
+    """One GS1 EPCIS 2.0 event, kept verbatim in ``event``.
+
+    Only the fields every event must have are checked here; the full EPCIS JSON schema
+    check happens where documents are captured.
+    """
+
+    kind: Literal["epcis_event"]
+    event: dict[str, Any]
+    event_hash: Annotated[str, Field(pattern=r"^ni:///sha-256;[0-9a-f]{64}\?ver=CBV2\.0$")] | None = None
+
+    @model_validator(mode="after")
+    def _is_an_event(self) -> EpcisEventRecord:
+        etype = self.event.get("type")
+        if etype not in EPCIS_EVENT_TYPES:
+            raise ValueError(f"event.type must be one of {', '.join(EPCIS_EVENT_TYPES)}, got {etype!r}")
+        for required in ("eventTime", "eventTimeZoneOffset"):
+            if required not in self.event:
+                raise ValueError(f"event.{required} is required")
+        return self
+
+
+class FootprintRecord(_RecordBase):
+    """A computed order footprint; its shape is owned by ``carbon_models``.
+
+    ``inputs`` lists the leaf hashes of every record the figure was computed from, so an
+    auditor can recompute it from the log alone.
+    """
+
+    kind: Literal["footprint"]
+    order_id: Identifier
+    inputs: Annotated[list[Annotated[str, Field(pattern=r"^[0-9a-f]{64}$")]], Field(min_length=1)]
+    result: dict[str, Any]
+
+
+class CorrectionRecord(_RecordBase):
+    """Supersedes an earlier record: records are never edited in place.
+
+    ``replacement`` is a complete record of the same kind, or ``None`` to withdraw it.
+    """
+
+    kind: Literal["correction"]
+    supersedes: Annotated[str, Field(pattern=r"^[0-9a-f]{64}$", description="leaf hash of the corrected record")]
+    reason: Annotated[str, Field(min_length=1, max_length=2000)]
+    replacement: dict[str, Any] | None = None
+
+
+AnyRecord = Annotated[
+    Union[
+        ParticipantRecord,
+        KeyRecord,
+        ShipmentRecord,
+        TransportLegRecord,
+        HubOperationRecord,
+        EnergyBillRecord,
+        EpcisEventRecord,
+        FootprintRecord,
+        CorrectionRecord,
+    ],
+    Field(discriminator="kind"),
+]
+
+RECORD_KINDS: tuple[str, ...] = (
+    "participant", "key", "shipment", "transport_leg", "hub_operation",
+    "energy_bill", "epcis_event", "footprint", "correction",
+)
+"""Kinds in the order the docs list them."""
+
+SERVICE_ONLY_KINDS = frozenset({"participant", "key", "footprint"})
+"""Kinds only the ledger service's own key may sign: identity and computed results."""
+
+_adapter: TypeAdapter[Any] = TypeAdapter(AnyRecord)
+
+
+def parse_record(data: Any) -> Any:
+    """Validate a record dict and return its typed model.
+
+    Raises ``pydantic.ValidationError``; callers turn it into a :class:`~ledger.errors.SchemaError`.
+    """
+    return _adapter.validate_python(data)
+
+
+def json_schema() -> dict[str, Any]:
+    """The JSON schema of all record kinds, for docs and client-side validation."""
+    return _adapter.json_schema()
