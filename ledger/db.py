@@ -8,7 +8,10 @@ only through SQLAlchemy 2.0, and the schema is owned by Alembic migrations
 
 from __future__ import annotations
 
-from sqlalchemy import Engine, create_engine, event
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.orm import DeclarativeBase
 
 
@@ -31,10 +34,25 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:  # type: ignore[no-untyp
     cursor.close()
 
 
-def _sqlite_begin_immediate(conn) -> None:  # type: ignore[no-untyped-def]
-    # pysqlite's default deferred BEGIN lets two writers both read the log head and
-    # then deadlock on upgrade; taking the write lock at BEGIN serialises appenders.
-    conn.exec_driver_sql("BEGIN IMMEDIATE")
+WRITE_OPTION = "carbonledger_write"
+"""Execution option marking a connection whose transactions will write the log."""
+
+
+def _sqlite_begin(conn) -> None:  # type: ignore[no-untyped-def]
+    # pysqlite's own transaction handling is off (isolation_level=None), so we issue
+    # BEGIN ourselves: IMMEDIATE for writers, so two appenders can never both read the
+    # log size and then deadlock upgrading to the write lock; plain deferred BEGIN for
+    # readers, which under WAL never wait for a writer.
+    conn.exec_driver_sql("BEGIN IMMEDIATE" if conn.get_execution_options().get(WRITE_OPTION) else "BEGIN")
+
+
+@contextmanager
+def write_transaction(engine: Engine) -> Iterator[Connection]:
+    """A transaction that may append to the log; commits on success, rolls back on error."""
+    with engine.connect() as conn:
+        conn = conn.execution_options(**{WRITE_OPTION: True})
+        with conn.begin():
+            yield conn
 
 
 def make_engine(url: str, *, echo: bool = False) -> Engine:
@@ -42,6 +60,6 @@ def make_engine(url: str, *, echo: bool = False) -> Engine:
     if url.startswith("sqlite"):
         engine = create_engine(url, echo=echo, connect_args={"isolation_level": None})
         event.listen(engine, "connect", _sqlite_pragmas)
-        event.listen(engine, "begin", _sqlite_begin_immediate)
+        event.listen(engine, "begin", _sqlite_begin)
         return engine
     return create_engine(url, echo=echo, pool_pre_ping=True)

@@ -9,7 +9,11 @@ chain).
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import click
+
+from ledger.config import Config
 
 EXIT_OK = 0
 EXIT_FAILED = 1
@@ -19,8 +23,17 @@ EXIT_NOT_READY = 3
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="carbonledger")
-def main() -> None:
+@click.option(
+    "--home", type=click.Path(file_okay=False, path_type=Path), default=None,
+    help="Installation directory (default: $CARBONLEDGER_HOME or ./var).",
+)
+@click.pass_context
+def main(ctx: click.Context, home: Path | None) -> None:
     """CarbonLedger: signed supply-chain carbon records in an anchored Merkle log."""
+    config = Config.from_env()
+    if home is not None:
+        config = config.with_home(home)
+    ctx.obj = config
 
 
 def _register_commands() -> None:

@@ -1,3 +1,5 @@
 """Imports every command module so each registers itself on ``ledger.cli.main``."""
 
 from __future__ import annotations
+
+from ledger.cli import admin, demo, log, submit  # noqa: F401

@@ -18,8 +18,11 @@ from pydantic import (
     ConfigDict,
     Field,
     TypeAdapter,
+    ValidationError,
     model_validator,
 )
+
+from ledger.errors import SchemaError
 
 Identifier = Annotated[str, Field(min_length=1, max_length=200, pattern=r"^[A-Za-z0-9._:/#@+\-]+$")]
 CountryCode = Annotated[str, Field(pattern=r"^[A-Z]{2}$", description="ISO 3166-1 alpha-2")]
@@ -256,11 +259,30 @@ _adapter: TypeAdapter[Any] = TypeAdapter(AnyRecord)
 
 
 def parse_record(data: Any) -> Any:
-    """Validate a record dict and return its typed model.
-
-    Raises ``pydantic.ValidationError``; callers turn it into a :class:`~ledger.errors.SchemaError`.
-    """
+    """Validate a record dict and return its typed model; raises ``pydantic.ValidationError``."""
     return _adapter.validate_python(data)
+
+
+def validate_record(data: Any, label: str, prefix: str = "") -> Any:
+    """Validate a record and return its typed model.
+
+    Raises :class:`~ledger.errors.SchemaError` naming ``label`` and the first bad field as
+    a path (``products[0].mass_kg``; under ``prefix`` for records nested in another).
+    """
+    try:
+        return parse_record(data)
+    except ValidationError as exc:
+        kind = data.get("kind") if isinstance(data, dict) else None
+        first = exc.errors()[0]
+        loc = list(first["loc"])
+        if loc and loc[0] == kind:
+            loc = loc[1:]
+        path = prefix
+        for part in loc:
+            path += f"[{part}]" if isinstance(part, int) else (f".{part}" if path else str(part))
+        more = len(exc.errors()) - 1
+        message = first["msg"] + (f" (and {more} more problem{'s' if more > 1 else ''})" if more else "")
+        raise SchemaError(message, record=label, field=path or None) from None
 
 
 def json_schema() -> dict[str, Any]:

@@ -1,0 +1,51 @@
+"""What every command shares: the configuration and the translation of errors to exits."""
+
+from __future__ import annotations
+
+import functools
+import json
+import sys
+from typing import Any, Callable, TypeVar
+
+import click
+
+from ledger.cli import EXIT_BAD_INPUT, EXIT_NOT_READY
+from ledger.config import Config
+from ledger.errors import LedgerError, NotInitialisedError
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def current_config() -> Config:
+    ctx = click.get_current_context()
+    obj = ctx.find_root().obj
+    return obj if isinstance(obj, Config) else Config.from_env()
+
+
+def fail(message: str, code: int, *, as_json: bool = False, details: dict[str, Any] | None = None) -> None:
+    """Print a user-facing error (plain or JSON) and exit with ``code``."""
+    if as_json:
+        click.echo(json.dumps(details or {"error": message}, indent=2))
+    else:
+        click.echo(f"error: {message}", err=True)
+    sys.exit(code)
+
+
+def user_errors(func: F) -> F:
+    """Turn ledger errors into a message and an exit code, never a traceback."""
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        as_json = bool(kwargs.get("as_json"))
+        try:
+            return func(*args, **kwargs)
+        except NotInitialisedError as exc:
+            fail(str(exc), EXIT_NOT_READY, as_json=as_json, details=exc.to_dict())
+        except LedgerError as exc:
+            fail(str(exc), EXIT_BAD_INPUT, as_json=as_json, details=exc.to_dict())
+
+    return wrapper  # type: ignore[return-value]
+
+
+def echo_json(value: Any) -> None:
+    click.echo(json.dumps(value, indent=2, sort_keys=True))

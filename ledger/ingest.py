@@ -1,0 +1,443 @@
+"""Accepting submissions: validate, authorise, deduplicate, then append atomically.
+
+A submission is ``{"record": {...}, "key_id": "...", "signature": "..."}``. Checks run in
+an order chosen so that a harmless resubmission is recognised before anything that would
+reject it as new: structure, key, schema, signature, duplicate, revocation, authority.
+A batch is all-or-nothing: every submission is checked before anything is written, every
+problem is reported with the submission's position, and only a clean batch is appended,
+in one transaction that also extends the Merkle log.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Callable, Iterable, Sequence
+
+from sqlalchemy import Connection, insert, select
+
+from ledger.errors import (
+    ConflictError,
+    LedgerError,
+    NotAuthorisedError,
+    NotFoundError,
+    RevokedKeyError,
+    SchemaError,
+    SignatureError,
+    UnknownKeyError,
+)
+from ledger.merkle import leaf_hash as rfc6962_leaf_hash
+from ledger.merkle_store import MerkleStore
+from ledger.models import KeyRevocationRow, KeyRow, ParticipantRow, RecordRef, RecordRow
+from ledger.records.canonical import canonical_bytes
+from ledger.records.envelope import envelope_bytes, format_received_at
+from ledger.records.schemas import SERVICE_ONLY_KINDS, validate_record
+from ledger.records.signing import from_b64url, key_id_for, verify_signature
+from ledger.write_lock import acquire_write_lock
+
+MAX_REPORTED_ERRORS = 100
+"""A batch with thousands of bad rows reports the first hundred: enough to fix a
+systematic mistake, without an answer the size of the upload."""
+
+_IN_CHUNK = 500
+"""Parameters per IN (...) query; SQLite allows 999 by default on older builds."""
+
+
+@dataclass(frozen=True)
+class Receipt:
+    """Where an accepted submission sits in the log."""
+
+    seq: int
+    leaf_hash: bytes
+    duplicate: bool = False
+
+
+class BatchRejected(LedgerError, ValueError):
+    """Some submissions of a batch were bad, so none were stored."""
+
+    def __init__(self, errors: list[tuple[int, LedgerError]], total_bad: int, batch_size: int) -> None:
+        first = errors[0][1]
+        super().__init__(
+            f"{total_bad} of {batch_size} submissions rejected, nothing stored; first: {first}"
+        )
+        self.errors = errors
+        self.total_bad = total_bad
+
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = dict(super().to_dict())
+        out["rejected"] = [{"index": i, **e.to_dict()} for i, e in self.errors]
+        out["total_rejected"] = self.total_bad
+        return out
+
+
+@dataclass
+class _Key:
+    key_id: str
+    participant_id: str
+    public_key: bytes
+    revoked: bool
+
+
+@dataclass
+class _Checked:
+    """A submission that passed every check, ready to be appended."""
+
+    record: dict[str, Any]
+    model: Any
+    canonical: bytes
+    key_id: str
+    signature: str
+    participant_id: str
+    digest: bytes
+    duplicate_of: Receipt | None = None
+    same_batch_twin: int | None = None
+    refs: list[tuple[str, str]] = field(default_factory=list)
+
+
+def submission_digest(key_id: str, canonical_record: bytes) -> bytes:
+    """Identity of a submission for deduplication: who signed which exact record."""
+    return hashlib.sha256(key_id.encode("utf-8") + b"\n" + canonical_record).digest()
+
+
+def record_label(index: int, record: Any) -> str:
+    """How errors name a submission: its position and, when readable, kind and id."""
+    if isinstance(record, dict):
+        kind = record.get("kind")
+        for id_field in ("shipment_id", "leg_id", "hub_id", "bill_id", "participant_id", "key_id", "order_id"):
+            if isinstance(record.get(id_field), str):
+                return f"#{index} ({kind} {record[id_field]})"
+        if isinstance(kind, str):
+            return f"#{index} ({kind})"
+    return f"#{index}"
+
+
+def _refs(model: Any) -> list[tuple[str, str]]:
+    """Business identifiers worth looking a record up by."""
+    kind = model.kind
+    refs: list[tuple[str, str]] = []
+    if kind == "shipment":
+        refs += [("order_id", model.order_id), ("shipment_id", model.shipment_id)]
+        refs += [("gtin", p.gtin) for p in model.products]
+    elif kind == "transport_leg":
+        refs.append(("leg_id", model.leg_id))
+        refs += [("shipment_id", s) for s in model.shipment_ids]
+    elif kind == "hub_operation":
+        refs.append(("hub_id", model.hub_id))
+        refs += [("shipment_id", s) for s in model.shipment_ids]
+    elif kind == "energy_bill":
+        refs += [("bill_id", model.bill_id), ("site_id", model.site_id)]
+    elif kind == "epcis_event":
+        event_id = model.event.get("eventID")
+        if isinstance(event_id, str):
+            refs.append(("epcis_event_id", event_id[:200]))
+    elif kind == "footprint":
+        refs.append(("order_id", model.order_id))
+    elif kind == "correction":
+        refs.append(("supersedes", model.supersedes))
+    elif kind == "participant":
+        refs.append(("participant_id", model.participant_id))
+    elif kind == "key":
+        refs += [("key_id", model.key_id), ("participant_id", model.participant_id)]
+    return sorted(set(refs))
+
+
+class Ingestor:
+    """Checks and appends submissions inside one database transaction.
+
+    ``operator_id`` is the participant whose key signs identity and computed records;
+    ``None`` only before the genesis record exists.
+    """
+
+    def __init__(self, conn: Connection, operator_id: str | None) -> None:
+        self.conn = conn
+        self.operator_id = operator_id
+        self._keys: dict[str, _Key | None] = {}
+        self._participants: dict[str, bool] = {}
+        self._by_leaf: dict[str, tuple[str, str]] = {}  # leaf hex -> (participant, kind) for this batch
+        self._log_empty: bool | None = None
+
+    # -- lookups (cached for the batch) ------------------------------------------------
+    def _key(self, key_id: str) -> _Key | None:
+        if key_id not in self._keys:
+            row = self.conn.execute(
+                select(KeyRow.participant_id, KeyRow.public_key, KeyRevocationRow.key_id)
+                .outerjoin(KeyRevocationRow, KeyRevocationRow.key_id == KeyRow.key_id)
+                .where(KeyRow.key_id == key_id)
+            ).first()
+            self._keys[key_id] = None if row is None else _Key(key_id, row[0], row[1], row[2] is not None)
+        return self._keys[key_id]
+
+    def _participant_exists(self, participant_id: str) -> bool:
+        if participant_id not in self._participants:
+            self._participants[participant_id] = self.conn.execute(
+                select(ParticipantRow.participant_id).where(ParticipantRow.participant_id == participant_id)
+            ).first() is not None
+        return self._participants[participant_id]
+
+    def _record_owner(self, leaf_hex: str) -> tuple[str, str] | None:
+        if leaf_hex in self._by_leaf:
+            return self._by_leaf[leaf_hex]
+        row = self.conn.execute(
+            select(RecordRow.participant_id, RecordRow.kind).where(RecordRow.leaf_hash == bytes.fromhex(leaf_hex))
+        ).first()
+        return (row[0], row[1]) if row else None
+
+    def _is_log_empty(self) -> bool:
+        if self._log_empty is None:
+            self._log_empty = self.conn.execute(select(RecordRow.seq).limit(1)).first() is None
+        return self._log_empty
+
+    # -- checks ---------------------------------------------------------------------
+    def parse(self, index: int, submission: Any) -> _Checked:
+        """Structure and schema: everything that needs no database."""
+        label = record_label(index, submission.get("record") if isinstance(submission, dict) else None)
+        if not isinstance(submission, dict):
+            raise SchemaError("a submission must be a JSON object", record=label)
+        extra = set(submission) - {"record", "key_id", "signature"}
+        if extra:
+            raise SchemaError(f"unexpected member(s) {', '.join(sorted(extra))}", record=label)
+        record, key_id, signature = submission.get("record"), submission.get("key_id"), submission.get("signature")
+        if not isinstance(record, dict):
+            raise SchemaError("must be a JSON object", record=label, field="record")
+        if not isinstance(key_id, str) or not key_id:
+            raise SchemaError("must be a key id string", record=label, field="key_id")
+        if not isinstance(signature, str) or not signature:
+            raise SchemaError("must be a base64url signature string", record=label, field="signature")
+
+        model = validate_record(record, label)
+        try:
+            canonical = canonical_bytes(record)
+        except ValueError as exc:
+            raise SchemaError(str(exc), record=label, field="record") from None
+
+        return _Checked(
+            record=record, model=model, canonical=canonical, key_id=key_id, signature=signature,
+            participant_id="", digest=submission_digest(key_id, canonical), refs=_refs(model),
+        )
+
+    def verify(self, index: int, c: _Checked, genesis: bool) -> None:
+        """Check the signature with the named key (registered earlier, or in this batch)."""
+        label = record_label(index, c.record)
+        m = c.model
+        key = self._key(c.key_id)
+        if key is None and genesis and m.kind == "key" and m.action == "register" and m.key_id == c.key_id:
+            try:
+                public = from_b64url(m.public_key)
+            except ValueError:
+                raise SchemaError("is not base64url", record=label, field="public_key") from None
+            key = _Key(c.key_id, m.participant_id, public, False)
+            self._keys[c.key_id] = key
+            self.operator_id = m.participant_id
+        if key is None:
+            raise UnknownKeyError(f"key {c.key_id} is not registered", record=label, field="key_id")
+        try:
+            sig = from_b64url(c.signature)
+        except ValueError:
+            raise SignatureError("is not base64url", record=label, field="signature") from None
+        if len(sig) != 64 or not verify_signature(key.public_key, c.canonical, sig):
+            raise SignatureError(
+                f"does not verify with key {c.key_id} over the canonical record", record=label, field="signature"
+            )
+        c.participant_id = key.participant_id
+
+    def authorise(self, index: int, c: _Checked, genesis: bool) -> None:
+        """Rules that depend on who signed and on what the ledger already holds."""
+        label = record_label(index, c.record)
+        key = self._keys.get(c.key_id)
+        if key is not None and key.revoked:
+            raise RevokedKeyError(f"key {c.key_id} has been revoked", record=label, field="key_id")
+        m = c.model
+        operator = self.operator_id
+        if genesis:
+            return
+        if m.kind in SERVICE_ONLY_KINDS and c.participant_id != operator:
+            raise NotAuthorisedError(
+                f"{m.kind} records must be signed by the ledger operator, not {c.participant_id}",
+                record=label, field="key_id",
+            )
+        if m.kind == "shipment" and m.shipper != c.participant_id:
+            raise NotAuthorisedError(
+                f"shipper {m.shipper!r} is not the signer {c.participant_id!r}", record=label, field="shipper"
+            )
+        if m.kind == "transport_leg" and m.carrier is not None and m.carrier != c.participant_id:
+            raise NotAuthorisedError(
+                f"carrier {m.carrier!r} is not the signer {c.participant_id!r}", record=label, field="carrier"
+            )
+        if m.kind == "participant":
+            if self._participant_exists(m.participant_id):
+                raise ConflictError(f"participant {m.participant_id} already exists", record=label, field="participant_id")
+            self._participants[m.participant_id] = True
+        if m.kind == "key":
+            self._authorise_key(label, m)
+        if m.kind == "correction":
+            self._authorise_correction(label, m, c.participant_id)
+
+    def _authorise_key(self, label: str, m: Any) -> None:
+        if not self._participant_exists(m.participant_id):
+            raise NotFoundError(f"participant {m.participant_id} is not registered", record=label, field="participant_id")
+        try:
+            public = from_b64url(m.public_key)
+        except ValueError:
+            raise SchemaError("is not base64url", record=label, field="public_key") from None
+        if key_id_for(public) != m.key_id:
+            raise SchemaError(f"key_id must be {key_id_for(public)} for this public key", record=label, field="key_id")
+        existing = self._key(m.key_id)
+        if m.action == "register":
+            if existing is not None:
+                raise ConflictError(f"key {m.key_id} is already registered", record=label, field="key_id")
+            self._keys[m.key_id] = _Key(m.key_id, m.participant_id, public, False)
+        else:
+            if existing is None or existing.participant_id != m.participant_id:
+                raise NotFoundError(f"key {m.key_id} is not registered to {m.participant_id}", record=label, field="key_id")
+            if existing.revoked:
+                raise ConflictError(f"key {m.key_id} is already revoked", record=label, field="key_id")
+            existing.revoked = True
+
+    def _authorise_correction(self, label: str, m: Any, signer: str) -> None:
+        owner = self._record_owner(m.supersedes)
+        if owner is None:
+            raise NotFoundError(f"no record with leaf hash {m.supersedes}", record=label, field="supersedes")
+        participant, kind = owner
+        if kind in ("participant", "key"):
+            raise NotAuthorisedError(
+                f"{kind} records cannot be corrected; revoke the key or register anew", record=label, field="supersedes"
+            )
+        if signer not in (participant, self.operator_id):
+            raise NotAuthorisedError(
+                f"only {participant} (or the operator) may correct this record", record=label, field="supersedes"
+            )
+        if m.replacement is not None:
+            if m.replacement.get("kind") != kind:
+                raise SchemaError(f"must be a {kind} record like the one it replaces", record=label, field="replacement.kind")
+            validate_record(m.replacement, label, prefix="replacement")
+
+    # -- the whole batch -------------------------------------------------------------
+    def ingest(
+        self,
+        submissions: Sequence[Any],
+        received_at: datetime,
+        progress: Callable[[int], None] | None = None,
+    ) -> list[Receipt]:
+        acquire_write_lock(self.conn)
+        errors: list[tuple[int, LedgerError]] = []
+        bad = 0
+        checked: list[_Checked | None] = []
+        genesis_pending = self._is_log_empty()
+        for i, sub in enumerate(submissions):
+            try:
+                checked.append(self.parse(i, sub))
+            except LedgerError as exc:
+                bad += 1
+                if len(errors) < MAX_REPORTED_ERRORS:
+                    errors.append((i, exc))
+                checked.append(None)
+        self._mark_duplicates(checked)
+        for i, c in enumerate(checked):
+            if c is None:
+                continue
+            genesis = genesis_pending and i == 0
+            try:
+                self.verify(i, c, genesis)
+                if c.duplicate_of is None and c.same_batch_twin is None:
+                    self.authorise(i, c, genesis)
+            except LedgerError as exc:
+                bad += 1
+                if len(errors) < MAX_REPORTED_ERRORS:
+                    errors.append((i, exc))
+                continue
+        if bad:
+            errors.sort(key=lambda e: e[0])
+            if len(submissions) == 1:
+                raise errors[0][1]
+            raise BatchRejected(errors, bad, len(submissions))
+        return self._append([c for c in checked if c is not None], received_at, progress)
+
+    def _mark_duplicates(self, checked: list[_Checked | None]) -> None:
+        seen: dict[bytes, int] = {}
+        for i, c in enumerate(checked):
+            if c is None:
+                continue
+            if c.digest in seen:
+                c.same_batch_twin = seen[c.digest]
+            else:
+                seen[c.digest] = i
+        digests = list(seen)
+        for start in range(0, len(digests), _IN_CHUNK):
+            chunk = digests[start:start + _IN_CHUNK]
+            rows = self.conn.execute(
+                select(RecordRow.submission_digest, RecordRow.seq, RecordRow.leaf_hash).where(
+                    RecordRow.submission_digest.in_(chunk)
+                )
+            ).all()
+            for digest, seq, leaf in rows:
+                first = checked[seen[digest]]
+                assert first is not None
+                first.duplicate_of = Receipt(seq, leaf, duplicate=True)
+
+    def _append(self, checked: list[_Checked], received_at: datetime, progress: Callable[[int], None] | None) -> list[Receipt]:
+        tree = MerkleStore(self.conn)
+        seq = tree.size()
+        stamp = format_received_at(received_at)
+        receipts: list[Receipt] = []
+        by_digest: dict[bytes, Receipt] = {}
+        rows: list[dict[str, Any]] = []
+        refs: list[dict[str, Any]] = []
+        leaves: list[bytes] = []
+        projections: list[tuple[int, Any]] = []
+        for c in checked:
+            if c.duplicate_of is not None:
+                receipts.append(c.duplicate_of)
+                by_digest[c.digest] = c.duplicate_of
+                continue
+            if c.digest in by_digest:
+                twin = by_digest[c.digest]
+                receipts.append(Receipt(twin.seq, twin.leaf_hash, duplicate=True))
+                continue
+            env = envelope_bytes(c.canonical, c.key_id, c.signature, stamp, seq)
+            leaf = rfc6962_leaf_hash(env)
+            rows.append({
+                "seq": seq, "kind": c.model.kind, "participant_id": c.participant_id, "key_id": c.key_id,
+                "submission_digest": c.digest, "leaf_hash": leaf, "received_at": received_at, "envelope": env,
+            })
+            refs.extend({"ref_type": t, "ref_value": v, "seq": seq} for t, v in c.refs)
+            leaves.append(leaf)
+            if c.model.kind in ("participant", "key"):
+                projections.append((seq, c.model))
+            receipt = Receipt(seq, leaf)
+            receipts.append(receipt)
+            by_digest[c.digest] = receipt
+            self._by_leaf[leaf.hex()] = (c.participant_id, c.model.kind)
+            seq += 1
+        step = 2000
+        for start in range(0, len(rows), step):
+            self.conn.execute(insert(RecordRow), rows[start:start + step])
+            if progress:
+                progress(min(step, len(rows) - start))
+        if refs:
+            self.conn.execute(insert(RecordRef), refs)
+        for pseq, model in projections:
+            self._project(pseq, model)
+        if leaves:
+            tree.append(leaves)
+        return receipts
+
+    def _project(self, seq: int, m: Any) -> None:
+        if m.kind == "participant":
+            self.conn.execute(insert(ParticipantRow).values(
+                participant_id=m.participant_id, name=m.name, roles=json.dumps(list(m.roles)),
+                country=m.country, registered_seq=seq,
+            ))
+        elif m.action == "register":
+            self.conn.execute(insert(KeyRow).values(
+                key_id=m.key_id, participant_id=m.participant_id, public_key=from_b64url(m.public_key), registered_seq=seq,
+            ))
+        else:
+            self.conn.execute(insert(KeyRevocationRow).values(key_id=m.key_id, revoked_seq=seq, reason=m.reason))
+
+
+def ingest(conn: Connection, operator_id: str | None, submissions: Iterable[Any], received_at: datetime,
+           progress: Callable[[int], None] | None = None) -> list[Receipt]:
+    """Check and append ``submissions`` in the caller's transaction."""
+    return Ingestor(conn, operator_id).ingest(list(submissions), received_at, progress)

@@ -1,0 +1,111 @@
+"""Records, their lookup refs and the identity projections, append-only.
+
+Revision ID: 0001_records
+Revises:
+Create Date: 2026-11-22
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0001_records"
+down_revision = None
+branch_labels = None
+depends_on = None
+
+APPEND_ONLY_TABLES = ("records", "record_refs", "participants", "keys", "key_revocations")
+"""Frozen copy of ledger.models.APPEND_ONLY_TABLES as of this revision."""
+
+seq_type = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
+
+
+def upgrade() -> None:
+    op.create_table(
+        "records",
+        sa.Column("seq", seq_type, primary_key=True, autoincrement=False),
+        sa.Column("kind", sa.String(32), nullable=False),
+        sa.Column("participant_id", sa.String(200), nullable=False),
+        sa.Column("key_id", sa.String(64), nullable=False),
+        sa.Column("submission_digest", sa.LargeBinary(32), nullable=False),
+        sa.Column("leaf_hash", sa.LargeBinary(32), nullable=False),
+        sa.Column("received_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("envelope", sa.LargeBinary(), nullable=False),
+        sa.UniqueConstraint("submission_digest", name="uq_records_submission_digest"),
+        sa.UniqueConstraint("leaf_hash", name="uq_records_leaf_hash"),
+    )
+    op.create_index("ix_records_kind", "records", ["kind"])
+    op.create_index("ix_records_participant_id", "records", ["participant_id"])
+    op.create_index("ix_records_received_at", "records", ["received_at"])
+    op.create_table(
+        "record_refs",
+        sa.Column("ref_type", sa.String(32), primary_key=True),
+        sa.Column("ref_value", sa.String(200), primary_key=True),
+        sa.Column("seq", seq_type, sa.ForeignKey("records.seq"), primary_key=True),
+    )
+    op.create_index("ix_record_refs_seq", "record_refs", ["seq"])
+    op.create_table(
+        "participants",
+        sa.Column("participant_id", sa.String(200), primary_key=True),
+        sa.Column("name", sa.String(200), nullable=False),
+        sa.Column("roles", sa.Text(), nullable=False),
+        sa.Column("country", sa.String(2), nullable=True),
+        sa.Column("registered_seq", seq_type, sa.ForeignKey("records.seq"), nullable=False),
+    )
+    op.create_table(
+        "keys",
+        sa.Column("key_id", sa.String(64), primary_key=True),
+        sa.Column("participant_id", sa.String(200), nullable=False),
+        sa.Column("public_key", sa.LargeBinary(32), nullable=False),
+        sa.Column("registered_seq", seq_type, sa.ForeignKey("records.seq"), nullable=False),
+    )
+    op.create_index("ix_keys_participant_id", "keys", ["participant_id"])
+    op.create_table(
+        "key_revocations",
+        sa.Column("key_id", sa.String(64), sa.ForeignKey("keys.key_id"), primary_key=True),
+        sa.Column("revoked_seq", seq_type, sa.ForeignKey("records.seq"), nullable=False),
+        sa.Column("reason", sa.Text(), nullable=True),
+    )
+    _refuse_changes()
+
+
+def _refuse_changes() -> None:
+    """Triggers that make UPDATE and DELETE fail on every append-only table."""
+    dialect = op.get_bind().dialect.name
+    if dialect == "postgresql":
+        op.execute(
+            """
+            CREATE FUNCTION carbonledger_refuse_change() RETURNS trigger AS $$
+            BEGIN
+                RAISE EXCEPTION 'carbonledger: % on % refused: the table is append-only', TG_OP, TG_TABLE_NAME;
+            END;
+            $$ LANGUAGE plpgsql
+            """
+        )
+        for table in APPEND_ONLY_TABLES:
+            op.execute(
+                f"CREATE TRIGGER {table}_append_only BEFORE UPDATE OR DELETE ON {table} "
+                "FOR EACH ROW EXECUTE FUNCTION carbonledger_refuse_change()"
+            )
+    elif dialect == "sqlite":
+        for table in APPEND_ONLY_TABLES:
+            for action in ("UPDATE", "DELETE"):
+                op.execute(
+                    f"CREATE TRIGGER {table}_no_{action.lower()} BEFORE {action} ON {table} "
+                    f"BEGIN SELECT RAISE(ABORT, 'carbonledger: {action} on {table} refused: the table is append-only'); END"
+                )
+
+
+def downgrade() -> None:
+    dialect = op.get_bind().dialect.name
+    for table in APPEND_ONLY_TABLES:
+        if dialect == "postgresql":
+            op.execute(f"DROP TRIGGER IF EXISTS {table}_append_only ON {table}")
+        elif dialect == "sqlite":
+            for action in ("update", "delete"):
+                op.execute(f"DROP TRIGGER IF EXISTS {table}_no_{action}")
+    if dialect == "postgresql":
+        op.execute("DROP FUNCTION IF EXISTS carbonledger_refuse_change()")
+    for table in reversed(APPEND_ONLY_TABLES):
+        op.drop_table(table)

@@ -1,0 +1,256 @@
+"""The ledger service's Python API: the one entry point the CLI and portal use.
+
+It owns the engine and the operator's signing key, and exposes what a user can do:
+submit signed records, register participants and keys, read records back with the proofs
+that they are in the log. Nothing here bypasses the ingest checks.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import Any, Callable, Iterable, Sequence
+
+from sqlalchemy import Engine, func, select
+
+from ledger.db import write_transaction
+from ledger.errors import NotFoundError, NotInitialisedError
+from ledger.ingest import Receipt, ingest
+from ledger.merkle_store import MerkleStore
+from ledger.models import KeyRevocationRow, KeyRow, ParticipantRow, RecordRef, RecordRow
+from ledger.records.envelope import Envelope
+from ledger.records.signing import SigningKey, b64url, from_b64url, key_id_for
+
+Clock = Callable[[], datetime]
+
+
+def utc_now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+@dataclass(frozen=True)
+class StoredRecord:
+    """An accepted record as read back from the store."""
+
+    seq: int
+    kind: str
+    participant_id: str
+    key_id: str
+    leaf_hash: bytes
+    envelope_bytes: bytes
+
+    @property
+    def envelope(self) -> Envelope:
+        return Envelope.from_bytes(self.envelope_bytes)
+
+    @property
+    def record(self) -> dict[str, Any]:
+        return self.envelope.record
+
+
+@dataclass(frozen=True)
+class LogInfo:
+    size: int
+    root: bytes
+
+
+class Ledger:
+    """Records, identities and the Merkle log behind one database.
+
+    ``operator_key`` signs identity records (participants, keys) and computed records
+    (footprints); a ledger opened without it can still accept participants' own signed
+    submissions and serve proofs.
+    """
+
+    def __init__(self, engine: Engine, operator_key: SigningKey | None = None, clock: Clock = utc_now) -> None:
+        self.engine = engine
+        self.operator_key = operator_key
+        self.clock = clock
+        self._operator_id: str | None = None
+
+    # -- identity ---------------------------------------------------------------------
+    @property
+    def operator_id(self) -> str | None:
+        """The participant of the genesis key: whose key signs identity records."""
+        if self._operator_id is None:
+            with self.engine.connect() as conn:
+                row = conn.execute(select(KeyRow.participant_id).where(KeyRow.registered_seq == 0)).first()
+            self._operator_id = row[0] if row else None
+        return self._operator_id
+
+    def is_initialised(self) -> bool:
+        return self.operator_id is not None
+
+    def _require_operator_key(self) -> SigningKey:
+        if self.operator_key is None:
+            raise NotInitialisedError("this ledger was opened without the operator key")
+        return self.operator_key
+
+    def genesis(self, operator_id: str, name: str, country: str | None = None) -> list[Receipt]:
+        """Start an empty log: the operator's key registers itself, then its participant."""
+        key = self._require_operator_key()
+        key_record = {
+            "kind": "key", "schema_version": 1, "action": "register", "participant_id": operator_id,
+            "key_id": key.key_id, "public_key": key.public_b64,
+        }
+        participant: dict[str, Any] = {
+            "kind": "participant", "schema_version": 1, "participant_id": operator_id, "name": name,
+            "roles": ["operator"],
+        }
+        if country:
+            participant["country"] = country
+        receipts = self.submit_many([key.sign_record(key_record), key.sign_record(participant)])
+        self._operator_id = operator_id
+        return receipts
+
+    def register_participant(
+        self, participant_id: str, name: str, roles: Sequence[str], country: str | None = None,
+        public_key_b64: str | None = None, key_id: str | None = None,
+    ) -> list[Receipt]:
+        """Register a participant and, optionally, its first key, in one atomic batch."""
+        key = self._require_operator_key()
+        record: dict[str, Any] = {
+            "kind": "participant", "schema_version": 1, "participant_id": participant_id,
+            "name": name, "roles": list(roles),
+        }
+        if country:
+            record["country"] = country
+        batch = [key.sign_record(record)]
+        if public_key_b64 is not None:
+            batch.append(key.sign_record(self._key_record("register", participant_id, public_key_b64, key_id)))
+        return self.submit_many(batch)
+
+    def register_key(self, participant_id: str, public_key_b64: str, key_id: str | None = None) -> Receipt:
+        key = self._require_operator_key()
+        return self.submit(key.sign_record(self._key_record("register", participant_id, public_key_b64, key_id)))
+
+    def revoke_key(self, key_id: str, reason: str | None = None) -> Receipt:
+        key = self._require_operator_key()
+        with self.engine.connect() as conn:
+            row = conn.execute(select(KeyRow.participant_id, KeyRow.public_key).where(KeyRow.key_id == key_id)).first()
+        if row is None:
+            raise NotFoundError(f"key {key_id} is not registered", field="key_id")
+        record = self._key_record("revoke", row[0], b64url(row[1]), key_id)
+        if reason:
+            record["reason"] = reason
+        return self.submit(key.sign_record(record))
+
+    @staticmethod
+    def _key_record(action: str, participant_id: str, public_key_b64: str, key_id: str | None) -> dict[str, Any]:
+        if key_id is None:
+            try:
+                key_id = key_id_for(from_b64url(public_key_b64))
+            except ValueError:
+                key_id = "invalid"
+        return {
+            "kind": "key", "schema_version": 1, "action": action, "participant_id": participant_id,
+            "key_id": key_id, "public_key": public_key_b64,
+        }
+
+    def participants(self) -> list[dict[str, Any]]:
+        """Participants with their keys, for status pages and the admin screen."""
+        with self.engine.connect() as conn:
+            people = conn.execute(select(ParticipantRow).order_by(ParticipantRow.registered_seq)).all()
+            keys = conn.execute(
+                select(KeyRow.key_id, KeyRow.participant_id, KeyRevocationRow.revoked_seq)
+                .outerjoin(KeyRevocationRow, KeyRevocationRow.key_id == KeyRow.key_id)
+                .order_by(KeyRow.registered_seq)
+            ).all()
+        out = []
+        for p in people:
+            out.append({
+                "participant_id": p.participant_id, "name": p.name, "roles": json.loads(p.roles),
+                "country": p.country,
+                "keys": [{"key_id": k, "revoked": r is not None} for k, pid, r in keys if pid == p.participant_id],
+            })
+        return out
+
+    # -- submissions ------------------------------------------------------------------
+    def submit(self, submission: dict[str, Any]) -> Receipt:
+        """Accept one signed submission; raises a :class:`~ledger.errors.LedgerError`."""
+        return self.submit_many([submission])[0]
+
+    def submit_many(
+        self, submissions: Iterable[dict[str, Any]], progress: Callable[[int], None] | None = None
+    ) -> list[Receipt]:
+        """Accept a batch all-or-nothing; raises ``BatchRejected`` listing bad submissions."""
+        batch = list(submissions)
+        operator = self.operator_id
+        with write_transaction(self.engine) as conn:
+            return ingest(conn, operator, batch, self.clock(), progress)
+
+    def sign_and_submit(self, record: dict[str, Any]) -> Receipt:
+        """Operator-signed records (computed footprints, reports)."""
+        return self.submit(self._require_operator_key().sign_record(record))
+
+    # -- reading ----------------------------------------------------------------------
+    @staticmethod
+    def _stored(row: Any) -> StoredRecord:
+        return StoredRecord(row.seq, row.kind, row.participant_id, row.key_id, row.leaf_hash, row.envelope)
+
+    def record(self, seq: int) -> StoredRecord:
+        with self.engine.connect() as conn:
+            row = conn.execute(select(RecordRow).where(RecordRow.seq == seq)).first()
+        if row is None:
+            raise NotFoundError(f"no record at position {seq}")
+        return self._stored(row)
+
+    def record_by_leaf_hash(self, leaf: bytes) -> StoredRecord:
+        with self.engine.connect() as conn:
+            row = conn.execute(select(RecordRow).where(RecordRow.leaf_hash == leaf)).first()
+        if row is None:
+            raise NotFoundError(f"no record with leaf hash {leaf.hex()}")
+        return self._stored(row)
+
+    def records_by_ref(self, ref_type: str, value: str) -> list[StoredRecord]:
+        """Records mentioning a business id (``order_id``, ``shipment_id``, ``gtin``...), in log order."""
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                select(RecordRow).join(RecordRef, RecordRef.seq == RecordRow.seq)
+                .where(RecordRef.ref_type == ref_type, RecordRef.ref_value == value)
+                .order_by(RecordRow.seq)
+            ).all()
+        return [self._stored(r) for r in rows]
+
+    def iter_records(self, start: int = 0, stop: int | None = None, batch: int = 5000) -> Iterable[StoredRecord]:
+        """Records in log order, streamed in batches so memory stays flat on big logs."""
+        pos = start
+        while stop is None or pos < stop:
+            upper = pos + batch if stop is None else min(pos + batch, stop)
+            with self.engine.connect() as conn:
+                rows = conn.execute(
+                    select(RecordRow).where(RecordRow.seq >= pos, RecordRow.seq < upper).order_by(RecordRow.seq)
+                ).all()
+            if not rows:
+                return
+            for r in rows:
+                yield self._stored(r)
+            pos = upper
+
+    def counts_by_kind(self) -> dict[str, int]:
+        with self.engine.connect() as conn:
+            rows = conn.execute(select(RecordRow.kind, func.count()).group_by(RecordRow.kind)).all()
+        return {k: n for k, n in sorted(rows)}
+
+    # -- the log ----------------------------------------------------------------------
+    def log_info(self) -> LogInfo:
+        with self.engine.connect() as conn:
+            tree = MerkleStore(conn)
+            size = tree.size()
+            return LogInfo(size, tree.root(size))
+
+    def root(self, size: int) -> bytes:
+        with self.engine.connect() as conn:
+            return MerkleStore(conn).root(size)
+
+    def inclusion_proof(self, seq: int, size: int | None = None) -> tuple[int, list[bytes]]:
+        """Proof that record ``seq`` is in the tree of ``size`` (default: current)."""
+        with self.engine.connect() as conn:
+            tree = MerkleStore(conn)
+            size = tree.size() if size is None else size
+            return size, tree.inclusion_proof(seq, size)
+
+    def consistency_proof(self, size1: int, size2: int) -> list[bytes]:
+        with self.engine.connect() as conn:
+            return MerkleStore(conn).consistency_proof(size1, size2)
