@@ -1,8 +1,9 @@
 """Ingest throughput: signed records/s through the Python API, beside the raw limits.
 
 Peers measured in the same run (the machine is noisy, so ratios matter more than
-absolute numbers): the raw Ed25519 verify rate of this machine (every record costs one
-verify, so it bounds ingest), and RFC 8785 canonicalisation alone.
+absolute numbers): the raw Ed25519 verify rate of this machine on one core and on all
+cores (every record costs one verify, so it bounds ingest), and RFC 8785
+canonicalisation by the reference `rfc8785` library and by our fast path.
 
     .venv/bin/python bench/bench_ingest.py [--records 20000] [--batch 1000] [--database-url URL]
 """
@@ -11,15 +12,18 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import platform
 import tempfile
 import time
 from pathlib import Path
 
+import rfc8785
+
 from ledger import migrate
 from ledger.db import make_engine
 from ledger.records.canonical import canonical_bytes
-from ledger.records.signing import SigningKey, from_b64url, verify_signature
+from ledger.records.signing import SigningKey, from_b64url, verify_many, verify_signature
 from ledger.service import Ledger
 
 RESULTS = Path(__file__).with_name("results")
@@ -55,11 +59,18 @@ def main() -> None:
     for s in subs[:5000]:
         canonical_bytes(s["record"])
     jcs_rate = rate(5000, time.perf_counter() - t)
+    t = time.perf_counter()
+    for s in subs[:5000]:
+        rfc8785.dumps(s["record"])
+    ref_jcs_rate = rate(5000, time.perf_counter() - t)
     sigs = [from_b64url(s["signature"]) for s in subs[:5000]]
     t = time.perf_counter()
     for c, sig in zip(canon, sigs):
         verify_signature(key.public_bytes, c, sig)
     verify_rate = rate(5000, time.perf_counter() - t)
+    t = time.perf_counter()
+    verify_many([(key.public_bytes, c, sig) for c, sig in zip(canon, sigs)])
+    verify_all_cores = rate(5000, time.perf_counter() - t)
 
     with tempfile.TemporaryDirectory() as tmp:
         url = args.database_url or f"sqlite:///{tmp}/bench.db"
@@ -83,8 +94,10 @@ def main() -> None:
         engine.dispose()
 
     rows = [
-        ("Ed25519 verify (raw, cryptography)", verify_rate, "limit"),
-        ("RFC 8785 canonicalisation (rfc8785)", jcs_rate, "peer"),
+        ("Ed25519 verify, one core (cryptography)", verify_rate, "reference"),
+        (f"Ed25519 verify, {os.cpu_count()} cores (ledger.verify_many)", verify_all_cores, "limit"),
+        ("RFC 8785, rfc8785 library (reference impl.)", ref_jcs_rate, "peer"),
+        ("RFC 8785, ledger.records.canonical", jcs_rate, ""),
         (f"ingest, batches of {args.batch} ({dialect})", batched, f"target >= {TARGET:,.0f}"),
         (f"ingest, one record per transaction ({dialect})", single, ""),
     ]

@@ -8,9 +8,10 @@ that they are in the log. Nothing here bypasses the ingest checks.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from typing import Any, Callable, Iterable, Sequence
+from typing import Any
 
 from sqlalchemy import Engine, func, select
 

@@ -10,7 +10,7 @@ as the submitter canonicalised and signed it.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any, Literal, Union
+from typing import Annotated, Any, Literal
 
 from pydantic import (
     AwareDatetime,
@@ -232,17 +232,7 @@ class CorrectionRecord(_RecordBase):
 
 
 AnyRecord = Annotated[
-    Union[
-        ParticipantRecord,
-        KeyRecord,
-        ShipmentRecord,
-        TransportLegRecord,
-        HubOperationRecord,
-        EnergyBillRecord,
-        EpcisEventRecord,
-        FootprintRecord,
-        CorrectionRecord,
-    ],
+    ParticipantRecord | KeyRecord | ShipmentRecord | TransportLegRecord | HubOperationRecord | EnergyBillRecord | EpcisEventRecord | FootprintRecord | CorrectionRecord,
     Field(discriminator="kind"),
 ]
 

@@ -9,7 +9,10 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import os
 import re
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -122,3 +125,27 @@ def verify_signature(public_key: bytes, canonical_record: bytes, signature: byte
     except (InvalidSignature, ValueError):
         return False
     return True
+
+
+_POOL: ThreadPoolExecutor | None = None
+_VERIFY_CHUNK = 128
+
+
+def _verify_chunk(items: Sequence[tuple[bytes, bytes, bytes]]) -> list[bool]:
+    return [len(sig) == 64 and verify_signature(pub, msg, sig) for pub, msg, sig in items]
+
+
+def verify_many(items: Sequence[tuple[bytes, bytes, bytes]]) -> list[bool]:
+    """Verify ``(public_key, canonical_record, signature)`` triples on every core.
+
+    OpenSSL's Ed25519 verification releases the GIL, so threads give real parallelism;
+    the pool is created on first use and shared by the process.
+    """
+    global _POOL
+    if _POOL is None:
+        _POOL = ThreadPoolExecutor(max_workers=os.cpu_count() or 1, thread_name_prefix="ed25519")
+    chunks = [items[i:i + _VERIFY_CHUNK] for i in range(0, len(items), _VERIFY_CHUNK)]
+    out: list[bool] = []
+    for part in _POOL.map(_verify_chunk, chunks):
+        out.extend(part)
+    return out

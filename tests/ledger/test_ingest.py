@@ -179,3 +179,15 @@ def test_concurrent_writers_get_distinct_consecutive_positions(ledger: Ledger, t
     for rec in ledger.iter_records(start):
         size, proof = ledger.inclusion_proof(rec.seq)
         merkle.verify_inclusion(rec.leaf_hash, rec.seq, size, proof, info.root)
+
+
+def test_parallel_signature_checks_still_pinpoint_the_bad_one(ledger: Ledger, tea_key: SigningKey) -> None:
+    batch = [tea_key.sign_record(shipment(f"SH-P{i}")) for i in range(300)]
+    forged = tea_key.sign_record(shipment("SH-P7", mass_kg=15.0))
+    batch[217] = {**batch[217], "signature": forged["signature"]}
+    before = count(ledger)
+    with pytest.raises(BatchRejected) as info:
+        ledger.submit_many(batch)
+    assert [(i, type(e)) for i, e in info.value.errors] == [(217, SignatureError)]
+    assert count(ledger) == before
+    assert len(ledger.submit_many(batch[:217])) == 217

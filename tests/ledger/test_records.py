@@ -6,6 +6,8 @@ import hashlib
 
 import pytest
 import rfc8785
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from ledger.errors import SchemaError
 from ledger.records.canonical import canonical_bytes
@@ -97,3 +99,32 @@ def test_schema_errors_name_the_record_and_field(record: dict, field: str | None
     assert info.value.record == "#3 (test)"
     assert info.value.field == field
     assert message in info.value.message
+
+
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers(-(2**60), 2**60)
+    | st.floats(allow_nan=False, allow_infinity=False) | st.text(),
+    lambda children: st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=6), children, max_size=4),
+    max_leaves=20,
+)
+
+
+@settings(max_examples=400, deadline=None)
+@given(json_values)
+def test_fast_canonicalisation_agrees_with_the_reference(value: object) -> None:
+    try:
+        expected = rfc8785.dumps(value)
+    except (rfc8785.CanonicalizationError, UnicodeEncodeError):
+        with pytest.raises(ValueError):
+            canonical_bytes(value)
+        return
+    assert canonical_bytes(value) == expected
+
+
+@pytest.mark.parametrize(
+    "value",
+    [1e16, 1e21, 1e-7, 0.0001, 0.00001, 12.0, -0.0, 5e-324, 2**53 - 1, 2.0**53, 0.1 + 0.2,
+     {"\U0001f600": 1, "\ue000": 2}, "\u2028\x7f\x1f\"\\"],
+)
+def test_canonicalisation_edge_cases_match_the_reference(value: object) -> None:
+    assert canonical_bytes(value) == rfc8785.dumps(value)
