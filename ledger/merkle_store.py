@@ -34,6 +34,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from ledger import merkle
 from ledger.db import Base
+from ledger.errors import NotFoundError
 
 STRIDE = 4
 """Stored heights are multiples of 4: proofs hash at most 15 nodes per gap, storage grows
@@ -55,7 +56,7 @@ class MerkleNodeRow(Base):
 _nodes = MerkleNodeRow.__table__
 
 
-class TreeSizeError(ValueError):
+class TreeSizeError(NotFoundError):
     """A size or index outside the current tree was asked for."""
 
 
