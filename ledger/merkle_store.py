@@ -16,6 +16,7 @@ their leaves in one transaction, under the log's write lock.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Sequence
 
 from sqlalchemy import (
@@ -24,11 +25,11 @@ from sqlalchemy import (
     Integer,
     LargeBinary,
     SmallInteger,
-    and_,
+    TextClause,
     func,
     insert,
-    or_,
     select,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -41,6 +42,9 @@ STRIDE = 4
 by 1/15 over the leaves alone. 8 would store less but make each proof hash ~10x more."""
 
 _INSERT_CHUNK = 5000
+
+_RANGES_PER_QUERY = 200
+"""Ranges per read: 600 bound parameters stay under SQLite's historical limit of 999."""
 
 
 class MerkleNodeRow(Base):
@@ -56,6 +60,22 @@ class MerkleNodeRow(Base):
 _nodes = MerkleNodeRow.__table__
 
 
+_size_query = select(func.max(_nodes.c.idx)).where(_nodes.c.level == 0)
+
+
+@functools.cache
+def _ranges_query(count: int) -> TextClause:
+    """One statement reading ``count`` index ranges ``(level = :lN AND :aN <= idx < :bN)``.
+
+    Built once per ``count`` (a proof needs a few dozen ranges at most) as plain text: an
+    ``or_`` of ``and_`` expressions cost more to construct and cache-key per proof than
+    the database took to answer it (3x the whole proof time at 10**5 leaves). Both SQLite
+    and PostgreSQL answer each term from the primary key index.
+    """
+    terms = " OR ".join(f"(level = :l{i} AND idx >= :a{i} AND idx < :b{i})" for i in range(count))
+    return text(f"SELECT level, idx, hash FROM merkle_nodes WHERE {terms}")
+
+
 class TreeSizeError(NotFoundError):
     """A size or index outside the current tree was asked for."""
 
@@ -67,7 +87,7 @@ class MerkleStore:
         self.conn = conn
 
     def size(self) -> int:
-        last = self.conn.execute(select(func.max(_nodes.c.idx)).where(_nodes.c.level == 0)).scalar()
+        last = self.conn.execute(_size_query).scalar()
         return 0 if last is None else last + 1
 
     # -- appending ----------------------------------------------------------------
@@ -128,14 +148,14 @@ class MerkleStore:
             base = level - level % STRIDE
             span = 1 << (level - base)
             ranges[(base, idx * span, (idx + 1) * span)] = (level, idx)
-        conditions = [
-            and_(_nodes.c.level == base, _nodes.c.idx >= lo, _nodes.c.idx < hi) for base, lo, hi in ranges
-        ]
         found: dict[tuple[int, int], bytes] = {}
-        for start in range(0, len(conditions), 200):
-            for lvl, idx, h in self.conn.execute(
-                select(_nodes.c.level, _nodes.c.idx, _nodes.c.hash).where(or_(*conditions[start:start + 200]))
-            ):
+        keys = list(ranges)
+        for start in range(0, len(keys), _RANGES_PER_QUERY):
+            chunk = keys[start:start + _RANGES_PER_QUERY]
+            params = {}
+            for i, (base, lo, hi) in enumerate(chunk):
+                params[f"l{i}"], params[f"a{i}"], params[f"b{i}"] = base, lo, hi
+            for lvl, idx, h in self.conn.execute(_ranges_query(len(chunk)), params):
                 found[(lvl, idx)] = h
         out: dict[merkle.Node, bytes] = {}
         for (base, lo, hi), node in ranges.items():
