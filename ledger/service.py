@@ -149,6 +149,14 @@ class Ledger:
             "key_id": key_id, "public_key": public_key_b64,
         }
 
+    def public_key(self, key_id: str) -> bytes:
+        """The raw Ed25519 public key registered under ``key_id``."""
+        with self.engine.connect() as conn:
+            row = conn.execute(select(KeyRow.public_key).where(KeyRow.key_id == key_id)).first()
+        if row is None:
+            raise NotFoundError(f"key {key_id} is not registered", field="key_id")
+        return row[0]
+
     def participants(self) -> list[dict[str, Any]]:
         """Participants with their keys, for status pages and the admin screen."""
         with self.engine.connect() as conn:

@@ -5,11 +5,9 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy import create_engine
 
-import ledger.merkle_store  # noqa: F401
-import ledger.models  # noqa: F401  (registers tables on Base.metadata)
-from ledger.db import Base
+from ledger.migrate import load_all_tables
 
-target_metadata = Base.metadata
+target_metadata = load_all_tables()
 config = context.config
 
 
