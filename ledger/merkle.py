@@ -293,3 +293,27 @@ def root_of(leaf_hashes: Sequence[bytes]) -> bytes:
         return leaf_hashes[0]
     k = _largest_power_of_two_below(n)
     return node_hash(root_of(leaf_hashes[:k]), root_of(leaf_hashes[k:]))
+
+
+class CompactRange:
+    """Streaming RFC 6962 root: append leaf hashes one by one, ask for the root at any time.
+
+    Holds one hash per set bit of the size (at most 64), so an auditor can recompute the
+    root of a log of any length from its leaves without holding them.
+    """
+
+    def __init__(self) -> None:
+        self.size = 0
+        self._stack: list[bytes] = []  # perfect subtree hashes, largest first
+
+    def append(self, leaf: bytes) -> None:
+        self._stack.append(leaf)
+        n = self.size
+        while n & 1:
+            right = self._stack.pop()
+            self._stack[-1] = node_hash(self._stack[-1], right)
+            n >>= 1
+        self.size += 1
+
+    def root(self) -> bytes:
+        return fold(self._stack) if self._stack else EMPTY_ROOT

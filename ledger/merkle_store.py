@@ -187,6 +187,13 @@ class MerkleStore:
             raise TreeSizeError(f"no leaf at index {index} (size {self.size()})")
         return h
 
+    def leaf_hashes(self, start: int, end: int) -> dict[int, bytes]:
+        """Stored leaf hashes with index in ``[start, end)``, by index (gaps are absent)."""
+        rows = self.conn.execute(
+            select(_nodes.c.idx, _nodes.c.hash).where(_nodes.c.level == 0, _nodes.c.idx >= start, _nodes.c.idx < end)
+        ).all()
+        return {idx: h for idx, h in rows}
+
     def inclusion_proof(self, index: int, size: int) -> list[bytes]:
         """Audit path of leaf ``index`` in the tree of ``size`` leaves."""
         self._check_size(size)
