@@ -42,6 +42,10 @@ STRIDE = 4
 by 1/15 over the leaves alone. 8 would store less but make each proof hash ~10x more."""
 
 _INSERT_CHUNK = 5000
+"""Rows per executemany for drivers without a known positional paramstyle (Core insert)."""
+
+_PLACEHOLDERS = {"qmark": "?", "format": "%s", "pyformat": "%s"}
+"""Positional placeholder per DBAPI paramstyle (sqlite3: qmark, psycopg: pyformat)."""
 
 _RANGES_PER_QUERY = 200
 """Ranges per read: 600 bound parameters stay under SQLite's historical limit of 999."""
@@ -124,9 +128,23 @@ class MerkleStore:
         return new
 
     def _insert(self, level: int, first: int, hashes: Sequence[bytes]) -> None:
-        rows = [{"level": level, "idx": first + i, "hash": h} for i, h in enumerate(hashes)]
-        for start in range(0, len(rows), _INSERT_CHUNK):
-            self.conn.execute(insert(_nodes), rows[start:start + _INSERT_CHUNK])
+        """Insert rows ``(level, first + i, hashes[i])`` on the caller's transaction.
+
+        Plain tuples go to the driver's ``executemany`` through ``exec_driver_sql`` (so
+        connection events still see the statement): building a parameter dict per row and
+        letting Core process it cost more than SQLite took to store the rows (append at
+        10**5 leaves: 118k -> 305k rows/s on SQLite, 55k -> 76k on PostgreSQL).
+        """
+        mark = _PLACEHOLDERS.get(self.conn.dialect.paramstyle)
+        if mark is None:
+            rows = [{"level": level, "idx": first + i, "hash": h} for i, h in enumerate(hashes)]
+            for start in range(0, len(rows), _INSERT_CHUNK):
+                self.conn.execute(insert(_nodes), rows[start:start + _INSERT_CHUNK])
+            return
+        self.conn.exec_driver_sql(
+            f"INSERT INTO merkle_nodes (level, idx, hash) VALUES ({mark}, {mark}, {mark})",
+            [(level, first + i, h) for i, h in enumerate(hashes)],
+        )
 
     def _read_range(self, level: int, start: int, end: int) -> list[bytes]:
         rows = self.conn.execute(
