@@ -6,5 +6,7 @@ with records it has already verified.
 
 from carbon_models.errors import FootprintError
 from carbon_models.factors import FactorSet, load_factor_set
+from carbon_models.footprint import footprint_order, leg_emissions
+from carbon_models.results import OrderFootprint
 
-__all__ = ["FactorSet", "FootprintError", "load_factor_set"]
+__all__ = ["FactorSet", "FootprintError", "OrderFootprint", "footprint_order", "leg_emissions", "load_factor_set"]
