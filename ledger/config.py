@@ -22,6 +22,12 @@ class Config:
     ``home`` holds everything the service writes: the SQLite database, the service's
     signing key, the embedded chain's state. It defaults to ``./var`` so that a clone
     of the repository is a working installation after ``make demo``.
+
+    ``chain`` is ``"embedded"`` (an anvil node from node_modules that CarbonLedger runs,
+    on ``chain_port`` or a free port), ``"tester"`` (in-process eth-tester) or a JSON-RPC
+    URL. Against a URL, transactions are signed with ``anchor_key`` (hex) or the
+    ``anchor_keystore`` file unlocked with ``anchor_keystore_password``; there is no
+    default key. The two dev chains use the node's own unlocked dev accounts.
     """
 
     home: Path = DEFAULT_HOME
@@ -30,6 +36,11 @@ class Config:
     anchor_batch_size: int = 1000
     anchor_max_age_seconds: float = 30.0
     confirmations: int = 1
+    chain_port: int = 0
+    anchor_key: str = field(default="", repr=False)
+    anchor_keystore: str = ""
+    anchor_keystore_password: str = field(default="", repr=False)
+    portal_secret: str = ""
     extra: Mapping[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -60,5 +71,10 @@ class Config:
             anchor_batch_size=int(env.get("CARBONLEDGER_ANCHOR_BATCH_SIZE", "1000")),
             anchor_max_age_seconds=float(env.get("CARBONLEDGER_ANCHOR_MAX_AGE", "30")),
             confirmations=int(env.get("CARBONLEDGER_CONFIRMATIONS", "1")),
+            chain_port=int(env.get("CARBONLEDGER_CHAIN_PORT", "0")),
+            anchor_key=env.get("CARBONLEDGER_ANCHOR_KEY", ""),
+            anchor_keystore=env.get("CARBONLEDGER_ANCHOR_KEYSTORE", ""),
+            anchor_keystore_password=env.get("CARBONLEDGER_ANCHOR_KEYSTORE_PASSWORD", ""),
+            portal_secret=env.get("CARBONLEDGER_SECRET_KEY", ""),
             extra={k: v for k, v in env.items() if k.startswith("CARBONLEDGER_")},
         )

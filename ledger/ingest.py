@@ -34,6 +34,7 @@ from ledger.merkle_store import MerkleStore
 from ledger.models import KeyRevocationRow, KeyRow, ParticipantRow, RecordRef, RecordRow
 from ledger.records.canonical import canonical_bytes
 from ledger.records.envelope import envelope_bytes, format_received_at
+from ledger.records.public_ids import order_public_id
 from ledger.records.schemas import SERVICE_ONLY_KINDS, validate_record
 from ledger.records.signing import from_b64url, key_id_for, verify_many, verify_signature
 from ledger.write_lock import acquire_write_lock
@@ -124,7 +125,8 @@ def _refs(model: Any) -> list[tuple[str, str]]:
     kind = model.kind
     refs: list[tuple[str, str]] = []
     if kind == "shipment":
-        refs += [("order_id", model.order_id), ("shipment_id", model.shipment_id)]
+        refs += [("order_id", model.order_id), ("shipment_id", model.shipment_id),
+                 ("order_public_id", order_public_id(model.order_id))]
         refs += [("gtin", p.gtin) for p in model.products]
     elif kind == "transport_leg":
         refs.append(("leg_id", model.leg_id))

@@ -15,6 +15,8 @@ from typing import Any
 
 from sqlalchemy import Engine, func, select
 
+from ledger import checkpoints
+from ledger.checkpoints import Checkpoint
 from ledger.db import write_transaction
 from ledger.errors import NotFoundError, NotInitialisedError
 from ledger.ingest import Receipt, ingest
@@ -222,6 +224,15 @@ class Ledger:
             ).all()
         return [self._stored(r) for r in rows]
 
+    def records_by_participant(self, participant_id: str, limit: int = 100, before: int | None = None) -> list[StoredRecord]:
+        """A participant's own records, newest first, a page at a time."""
+        query = select(RecordRow).where(RecordRow.participant_id == participant_id)
+        if before is not None:
+            query = query.where(RecordRow.seq < before)
+        with self.engine.connect() as conn:
+            rows = conn.execute(query.order_by(RecordRow.seq.desc()).limit(limit)).all()
+        return [self._stored(r) for r in rows]
+
     def iter_records(self, start: int = 0, stop: int | None = None, batch: int = 5000) -> Iterable[StoredRecord]:
         """Records in log order, streamed in batches so memory stays flat on big logs."""
         pos = start
@@ -243,6 +254,15 @@ class Ledger:
         return {k: n for k, n in sorted(rows)}
 
     # -- the log ----------------------------------------------------------------------
+    def latest_checkpoint(self) -> Checkpoint | None:
+        """The newest checkpoint confirmed on chain, as recorded by the anchorer."""
+        with self.engine.connect() as conn:
+            return checkpoints.latest(conn)
+
+    def checkpoints(self) -> list[Checkpoint]:
+        with self.engine.connect() as conn:
+            return checkpoints.all_checkpoints(conn)
+
     def log_info(self) -> LogInfo:
         with self.engine.connect() as conn:
             tree = MerkleStore(conn)

@@ -1,0 +1,85 @@
+"""The CarbonLedger portal: suppliers submit, consumers look up, auditors verify.
+
+``create_app`` builds the Flask app over one ledger installation; every blueprint talks
+to the ledger through its Python API (``ledger.service.Ledger``), never to SQL or the
+chain directly.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask, g, jsonify, render_template, request
+from flask_wtf.csrf import CSRFError, CSRFProtect
+from werkzeug.exceptions import HTTPException
+
+from ledger.config import Config
+from ledger.errors import LedgerError
+from ledger.installation import open_ledger
+from webapp.accounts import Accounts, portal_secret
+from webapp.errors import status_for
+
+MAX_UPLOAD_BYTES = 32 * 1024 * 1024
+"""Largest request body: a bulk upload of ~100,000 CSV rows."""
+
+csrf = CSRFProtect()
+
+
+def create_app(config: Config | None = None, *, testing: bool = False) -> Flask:
+    """Build the portal for the installation ``config`` describes (default: from the environment)."""
+    config = config or Config.from_env()
+    app = Flask(__name__)
+    secret = portal_secret(config)
+    app.config.update(
+        SECRET_KEY=secret, MAX_CONTENT_LENGTH=MAX_UPLOAD_BYTES, TESTING=testing,
+        SESSION_COOKIE_HTTPONLY=True, SESSION_COOKIE_SAMESITE="Lax", WTF_CSRF_TIME_LIMIT=None,
+    )
+    ledger = open_ledger(config)
+    app.extensions["carbonledger"] = {"ledger": ledger, "accounts": Accounts(ledger.engine, secret), "config": config}
+    csrf.init_app(app)
+
+    from webapp import admin, api, auditor, auth, public, supplier
+
+    app.register_blueprint(auth.bp)
+    app.register_blueprint(public.bp)
+    app.register_blueprint(supplier.bp)
+    app.register_blueprint(auditor.bp)
+    app.register_blueprint(admin.bp)
+    app.register_blueprint(api.bp)
+    csrf.exempt(api.bp)  # the API authenticates each request by token, not by cookie
+    app.before_request(auth.load_user)
+    _register_error_handlers(app)
+    return app
+
+
+def _wants_json() -> bool:
+    return request.path.startswith("/api/") or request.accept_mimetypes.best == "application/json"
+
+
+def _register_error_handlers(app: Flask) -> None:
+    def render_error(status: int, body: dict[str, Any]) -> Any:
+        if _wants_json():
+            return jsonify(body), status
+        return render_template("error.html", status=status, body=body), status
+
+    @app.errorhandler(LedgerError)
+    def ledger_error(exc: LedgerError) -> Any:
+        return render_error(status_for(exc), exc.to_dict())
+
+    @app.errorhandler(CSRFError)
+    def csrf_error(exc: CSRFError) -> Any:
+        return render_error(400, {"error": "CSRFError", "message": "the form expired or was not sent from this site; "
+                                  "reload the page and try again"})
+
+    @app.errorhandler(HTTPException)
+    def http_error(exc: HTTPException) -> Any:
+        return render_error(exc.code or 500, {"error": exc.name.replace(" ", ""), "message": exc.description})
+
+    @app.errorhandler(Exception)
+    def unexpected(exc: Exception) -> Any:
+        app.logger.exception("unexpected error on %s", request.path)
+        return render_error(500, {"error": "InternalError", "message": "an internal error occurred; it was logged"})
+
+    @app.context_processor
+    def inject_user() -> dict[str, Any]:
+        return {"current_user": g.get("user")}

@@ -1,0 +1,172 @@
+"""Checking records: a proof bundle against a chain, and the whole store against a chain.
+
+Each check is reported separately (signature, leaf hash, inclusion, checkpoint on chain)
+so a failure says exactly what does not hold. The pure part (:func:`check_bundle_offline`)
+needs no network; the on-chain part asks the registry for the checkpoint at the bundle's
+tree size.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, field
+from typing import Any, Protocol
+
+from ledger import merkle
+from ledger.bundles import BUNDLE_FORMAT
+from ledger.records.canonical import canonical_bytes
+from ledger.records.envelope import Envelope
+from ledger.records.signing import b64url, from_b64url, key_id_for, verify_signature
+from ledger.service import Ledger, StoredRecord
+
+
+@dataclass(frozen=True)
+class Check:
+    name: str
+    ok: bool
+    detail: str
+
+
+@dataclass
+class Verdict:
+    """The outcome of verifying one record: every check, and whether all held."""
+
+    subject: str
+    checks: list[Check] = field(default_factory=list)
+    anchored: bool | None = None
+
+    @property
+    def ok(self) -> bool:
+        return bool(self.checks) and all(c.ok for c in self.checks)
+
+    def add(self, name: str, ok: bool, detail: str) -> bool:
+        self.checks.append(Check(name, ok, detail))
+        return ok
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"subject": self.subject, "ok": self.ok, "anchored": self.anchored,
+                "checks": [asdict(c) for c in self.checks]}
+
+
+class CheckpointReader(Protocol):
+    """The read side of the on-chain registry."""
+
+    @property
+    def chain_id(self) -> int: ...
+
+    def checkpoint_root(self, tree_size: int) -> bytes | None:
+        """Root of the on-chain checkpoint of exactly ``tree_size``, or None."""
+        ...
+
+
+def _hex(value: Any, name: str) -> bytes:
+    if not isinstance(value, str):
+        raise ValueError(f"{name} must be a hex string")
+    return bytes.fromhex(value)
+
+
+def check_bundle_offline(bundle: Mapping[str, Any]) -> Verdict:
+    """Signature, key id, leaf hash and inclusion: everything that needs no chain."""
+    verdict = Verdict(subject=f"record {bundle.get('index', '?')}")
+    try:
+        if bundle.get("format") != BUNDLE_FORMAT:
+            verdict.add("format", False, f"expected {BUNDLE_FORMAT!r}, got {bundle.get('format')!r}")
+            return verdict
+        env_dict = bundle["envelope"]
+        env = Envelope(env_dict["record"], env_dict["key_id"], env_dict["signature"], env_dict["received_at"],
+                       env_dict["seq"])
+        public = from_b64url(bundle["public_key"])
+        index = bundle["index"]
+        leaf = _hex(bundle["leaf_hash"], "leaf_hash")
+        proof = [_hex(p, "inclusion_proof") for p in bundle["inclusion_proof"]]
+        size = bundle["checkpoint"]["tree_size"]
+        root = _hex(bundle["checkpoint"]["root"], "checkpoint.root")
+    except (KeyError, TypeError, ValueError) as exc:
+        verdict.add("format", False, f"malformed bundle: {exc!r}")
+        return verdict
+    verdict.subject = f"record {index} ({env.record.get('kind', '?')})"
+    verdict.add("key id", key_id_for(public) == env.key_id,
+                f"public key hashes to {key_id_for(public)}; envelope names {env.key_id}")
+    try:
+        sig_ok = verify_signature(public, canonical_bytes(env.record), from_b64url(env.signature))
+    except ValueError as exc:
+        sig_ok, why = False, str(exc)
+    else:
+        why = "Ed25519 signature over the canonical record"
+    verdict.add("signature", sig_ok, why if sig_ok else f"does not verify: {why}")
+    computed = env.leaf_hash()
+    verdict.add("leaf hash", computed == leaf and env.seq == index,
+                f"recomputed {computed.hex()}; bundle says {leaf.hex()}" + ("" if env.seq == index else
+                                                                             f"; envelope seq {env.seq} != index {index}"))
+    try:
+        merkle.verify_inclusion(computed, index, size, proof, root)
+        verdict.add("inclusion", True, f"leaf {index} is in the tree of size {size} with root {root.hex()}")
+    except merkle.ProofError as exc:
+        verdict.add("inclusion", False, str(exc))
+    return verdict
+
+
+def verify_bundle(bundle: Mapping[str, Any], chain: CheckpointReader) -> Verdict:
+    """Everything :func:`check_bundle_offline` checks, plus the checkpoint on chain."""
+    verdict = check_bundle_offline(bundle)
+    if any(c.name == "format" for c in verdict.checks):
+        return verdict
+    expected_chain = bundle.get("chain", {}).get("chain_id")
+    if expected_chain != chain.chain_id:
+        verdict.add("chain", False, f"bundle names chain {expected_chain}, RPC serves chain {chain.chain_id}")
+        return verdict
+    size = bundle["checkpoint"]["tree_size"]
+    root = bytes.fromhex(bundle["checkpoint"]["root"])
+    on_chain = chain.checkpoint_root(size)
+    if on_chain is None:
+        verdict.add("checkpoint on chain", False, f"the registry has no checkpoint of size {size}")
+    else:
+        verdict.add("checkpoint on chain", on_chain == root,
+                    f"registry root at size {size} is {on_chain.hex()}; bundle root is {root.hex()}")
+    return verdict
+
+
+def verify_stored(ledger: Ledger, stored: StoredRecord, chain: CheckpointReader | None) -> Verdict:
+    """Verify a record from the store as an outsider would, for display.
+
+    Anchored records are checked through their proof bundle against the registry on
+    chain; records not yet anchored are checked against the log's current root and
+    marked as awaiting anchoring. Nothing is taken from the store on trust: the leaf hash
+    is recomputed from the stored envelope bytes and the signature from the key record.
+    """
+    from ledger.bundles import NotAnchoredError, build_bundle
+
+    try:
+        bundle = build_bundle(ledger, stored.seq)
+        anchored = True
+    except NotAnchoredError:
+        size, proof = ledger.inclusion_proof(stored.seq)
+        env = stored.envelope
+        bundle = {
+            "format": BUNDLE_FORMAT, "envelope": env.to_dict(), "index": stored.seq,
+            "public_key": b64url(ledger.public_key(env.key_id)), "leaf_hash": stored.leaf_hash.hex(),
+            "inclusion_proof": [p.hex() for p in proof],
+            "checkpoint": {"tree_size": size, "root": ledger.root(size).hex()},
+        }
+        anchored = False
+    except ValueError as exc:  # envelope bytes no longer parse: tampered
+        verdict = Verdict(subject=f"record {stored.seq}")
+        verdict.add("envelope", False, f"stored envelope is unreadable: {exc}")
+        return verdict
+    # Recompute from the raw stored bytes: a re-serialised envelope could hide an edit.
+    verdict = check_bundle_offline(bundle)
+    raw_leaf = merkle.leaf_hash(stored.envelope_bytes)
+    if raw_leaf != stored.leaf_hash:
+        verdict.add("stored bytes", False, f"stored envelope hashes to {raw_leaf.hex()}, not {stored.leaf_hash.hex()}")
+    if anchored and chain is not None:
+        verdict = _with_chain(verdict, bundle, chain)
+    verdict.anchored = anchored
+    return verdict
+
+
+def _with_chain(verdict: Verdict, bundle: Mapping[str, Any], chain: CheckpointReader) -> Verdict:
+    on_chain = verify_bundle(bundle, chain)
+    for check in on_chain.checks:
+        if check.name in ("chain", "checkpoint on chain"):
+            verdict.checks.append(check)
+    return verdict

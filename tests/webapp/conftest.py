@@ -1,0 +1,80 @@
+"""A portal over a real installation (demo data, real database) and a logged-in client helper."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+
+from ledger import demo, installation
+from ledger.config import Config
+from ledger.service import Ledger
+from webapp import create_app
+from webapp.accounts import Accounts, portal_secret
+
+PASSWORD = "correct horse battery"
+
+
+@dataclass
+class Portal:
+    app: Flask
+    ledger: Ledger
+    config: Config
+
+
+@pytest.fixture
+def portal(tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[Portal]:
+    db = getattr(request, "param", None)
+    config = Config(home=tmp_path / "home", database_url=db or "")
+    ledger = installation.init(config).ledger
+    demo.load(ledger, config.home / "demo-keys")
+    accounts = Accounts(ledger.engine, portal_secret(config))
+    accounts.add_user("tea", PASSWORD, "supplier", "hangzhou-spring-tea")
+    accounts.add_user("volt", PASSWORD, "supplier", "shenzhen-voltcraft")
+    accounts.add_user("audit", PASSWORD, "auditor")
+    accounts.add_user("root", PASSWORD, "admin")
+    app = create_app(config, testing=True)
+    yield Portal(app, ledger, config)
+    ledger.engine.dispose()
+
+
+def csrf_token(html: str) -> str:
+    match = re.search(r'name="csrf_token" value="([^"]+)"', html)
+    assert match, "page has no CSRF token"
+    return match.group(1)
+
+
+class User:
+    """A browser-like session: fetches the form first so it carries the CSRF token."""
+
+    def __init__(self, client: FlaskClient) -> None:
+        self.client = client
+
+    def login(self, username: str, password: str = PASSWORD) -> User:
+        page = self.client.get("/login").get_data(as_text=True)
+        resp = self.client.post("/login", data={"username": username, "password": password,
+                                                "csrf_token": csrf_token(page)})
+        assert resp.status_code == 302, resp.get_data(as_text=True)
+        return self
+
+    def post_form(self, path: str, data: dict[str, str], **kw):  # type: ignore[no-untyped-def]
+        page = self.client.get(path).get_data(as_text=True)
+        return self.client.post(path, data={**data, "csrf_token": csrf_token(page)}, **kw)
+
+
+@pytest.fixture
+def client(portal: Portal) -> FlaskClient:
+    return portal.app.test_client()
+
+
+@pytest.fixture
+def as_user(portal: Portal):  # type: ignore[no-untyped-def]
+    def make(username: str) -> User:
+        return User(portal.app.test_client()).login(username)
+
+    return make

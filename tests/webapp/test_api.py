@@ -1,0 +1,108 @@
+"""The JSON API: tokens, client-signed submissions, and 4xx JSON for every kind of bad input."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from ledger.records.signing import SigningKey
+from tests.records_factory import shipment
+from tests.webapp.conftest import Portal
+
+
+@pytest.fixture
+def tea_api(as_user, portal: Portal):  # type: ignore[no-untyped-def]
+    """An API token for the tea supplier, and the supplier's own (non-custodial) key."""
+    tea = as_user("tea")
+    page = tea.post_form("/supplier/tokens", {"label": "erp"}).get_data(as_text=True)
+    token = page.split('<pre id="new-token">')[1].split("</pre>")[0]
+    key = SigningKey.load(portal.config.home / "demo-keys" / "hangzhou-spring-tea.pem")
+    return {"Authorization": f"Bearer {token}"}, key
+
+
+def test_token_is_shown_once_and_stored_hashed(tea_api, as_user, portal: Portal) -> None:  # type: ignore[no-untyped-def]
+    headers, _ = tea_api
+    token = headers["Authorization"].split()[1]
+    assert token not in as_user("tea").client.get("/supplier/tokens").get_data(as_text=True)
+    with portal.ledger.engine.connect() as conn:
+        stored = conn.exec_driver_sql("SELECT token_hash FROM portal_api_tokens").scalars().all()
+    assert stored and all(token.encode() not in bytes(h) for h in stored)
+
+
+def test_submit_single_and_batch(tea_api, client) -> None:  # type: ignore[no-untyped-def]
+    headers, key = tea_api
+    one = key.sign_record(shipment("SH-API-1", shipper="hangzhou-spring-tea"))
+    resp = client.post("/api/v1/records", json=one, headers=headers)
+    assert resp.status_code == 201 and resp.get_json()["duplicate"] is False
+    again = client.post("/api/v1/records", json=one, headers=headers)
+    assert again.status_code == 200 and again.get_json()["seq"] == resp.get_json()["seq"]
+    batch = [key.sign_record(shipment(f"SH-API-B{i}", shipper="hangzhou-spring-tea")) for i in range(3)]
+    resp = client.post("/api/v1/records", json={"submissions": batch}, headers=headers)
+    assert resp.status_code == 201 and len(resp.get_json()) == 3
+    seq = resp.get_json()[0]["seq"]
+    rec = client.get(f"/api/v1/records/{seq}").get_json()
+    assert rec["envelope"]["record"]["shipment_id"] == "SH-API-B0" and rec["inclusion"]["proof"]
+    found = client.get("/api/v1/records", query_string={"ref_type": "shipment_id", "value": "SH-API-B1"}).get_json()
+    assert [r["seq"] for r in found] == [seq + 1]
+
+
+def test_cannot_submit_with_someone_elses_key(tea_api, client, portal: Portal) -> None:  # type: ignore[no-untyped-def]
+    headers, _ = tea_api
+    volt = SigningKey.load(portal.config.home / "demo-keys" / "shenzhen-voltcraft.pem")
+    resp = client.post("/api/v1/records", json=volt.sign_record(shipment("SH-V", shipper="shenzhen-voltcraft")),
+                       headers=headers)
+    assert resp.status_code == 403 and resp.get_json()["field"] == "key_id"
+
+
+@pytest.mark.parametrize(("body", "content_type", "status", "fragment"), [
+    ("{not json", "application/json", 400, "not valid JSON"),
+    ("a=b", "application/x-www-form-urlencoded", 415, "Content-Type"),
+    (json.dumps({"record": {}, "key_id": "KEY", "signature": "y", "extra": 1}), "application/json", 422, "unexpected member"),
+    (json.dumps([1, 2]), "application/json", 422, "must be a JSON object"),
+])
+def test_bad_input_is_a_json_4xx(tea_api, client, body: str, content_type: str, status: int,  # type: ignore[no-untyped-def]
+                                 fragment: str) -> None:
+    headers, key = tea_api
+    resp = client.post("/api/v1/records", data=body.replace("KEY", key.key_id), content_type=content_type,
+                       headers=headers)
+    assert resp.status_code == status and resp.is_json and fragment in resp.get_json()["message"]
+
+
+def test_bad_signature_names_record_and_field(tea_api, client) -> None:  # type: ignore[no-untyped-def]
+    headers, key = tea_api
+    sub = key.sign_record(shipment("SH-S", shipper="hangzhou-spring-tea"))
+    sub["record"]["mass_kg"] = 99.0
+    body = client.post("/api/v1/records", json=sub, headers=headers).get_json()
+    assert body["error"] == "SignatureError" and body["field"] == "signature" and "SH-S" in body["record"]
+
+
+def test_api_needs_a_token_and_answers_404_as_json(client) -> None:  # type: ignore[no-untyped-def]
+    resp = client.post("/api/v1/records", json={})
+    assert resp.status_code == 401 and resp.is_json
+    resp = client.post("/api/v1/records", json={}, headers={"Authorization": "Bearer clk_wrong"})
+    assert resp.status_code == 401
+    assert client.get("/api/v1/records/999999").status_code == 404
+    assert client.get("/api/v1/nothing-here").get_json()["error"] == "NotFound"
+    assert client.get("/api/v1/records", query_string={"ref_type": "colour", "value": "x"}).status_code == 400
+
+
+def test_oversized_body_is_413(tea_api, client) -> None:  # type: ignore[no-untyped-def]
+    headers, _ = tea_api
+    resp = client.post("/api/v1/records", data="x" * (33 * 1024 * 1024), content_type="application/json",
+                       headers=headers)
+    assert resp.status_code == 413 and resp.is_json
+
+
+def test_openapi_document_is_valid(client) -> None:  # type: ignore[no-untyped-def]
+    from openapi_spec_validator import validate
+
+    doc = client.get("/api/v1/openapi.json").get_json()
+    validate(doc)
+    assert {"/log", "/records", "/records/{seq}", "/orders/{order}"} <= set(doc["paths"])
+
+
+def test_log_head_and_participants(client) -> None:  # type: ignore[no-untyped-def]
+    head = client.get("/api/v1/log").get_json()
+    assert head["size"] > 20 and len(head["root"]) == 64
+    assert {p["participant_id"] for p in client.get("/api/v1/participants").get_json()} >= {"hangzhou-spring-tea"}

@@ -1,0 +1,201 @@
+"""Portal accounts: password login, API tokens, and custodial keys encrypted at rest.
+
+Passwords are salted and stretched by werkzeug (scrypt); API tokens are random 256-bit
+values stored only as SHA-256 (a token is high-entropy, so a fast hash is enough and lets
+every API request be checked with one indexed lookup); custodial private keys are sealed
+with AES-256-GCM under a key derived (HKDF) from the portal secret, bound to the
+participant id so a ciphertext copied to another participant's row does not decrypt.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+from sqlalchemy import Engine, insert, select
+from sqlalchemy.exc import IntegrityError
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from ledger.config import Config
+from ledger.db import write_transaction
+from ledger.errors import ConflictError, NotFoundError, SchemaError
+from ledger.records.signing import SigningKey
+from ledger.service import Ledger
+from webapp.models import ApiTokenRow, CustodialKeyRow, UserRow
+
+ROLES = ("supplier", "auditor", "admin")
+SECRET_FILE = "portal-secret"
+MIN_PASSWORD = 10
+
+
+@dataclass(frozen=True)
+class User:
+    username: str
+    role: str
+    participant_id: str | None
+
+
+def portal_secret(config: Config) -> bytes:
+    """The portal secret: ``CARBONLEDGER_SECRET_KEY``, else a random one kept in the home."""
+    if config.portal_secret:
+        return config.portal_secret.encode()
+    path = config.home / SECRET_FILE
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as fh:
+            fh.write(secrets.token_hex(32))
+    return Path(path).read_text().strip().encode()
+
+
+def _now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+class Accounts:
+    """Users, tokens and custodial keys in the ledger's database."""
+
+    def __init__(self, engine: Engine, secret: bytes) -> None:
+        self.engine = engine
+        self._seal_key = HKDF(algorithm=hashes.SHA256(), length=32, salt=None,
+                              info=b"carbonledger/custodial-keys/v1").derive(secret)
+
+    # -- users ------------------------------------------------------------------
+    def add_user(self, username: str, password: str, role: str, participant_id: str | None = None) -> User:
+        if role not in ROLES:
+            raise SchemaError(f"role must be one of {', '.join(ROLES)}", field="role")
+        if role == "supplier" and not participant_id:
+            raise SchemaError("a supplier account must be bound to a participant", field="participant_id")
+        if len(password) < MIN_PASSWORD:
+            raise SchemaError(f"password must have at least {MIN_PASSWORD} characters", field="password")
+        if not username or len(username) > 100:
+            raise SchemaError("username must have 1 to 100 characters", field="username")
+        try:
+            with write_transaction(self.engine) as conn:
+                conn.execute(insert(UserRow).values(
+                    username=username, password_hash=generate_password_hash(password), role=role,
+                    participant_id=participant_id if role == "supplier" else None, created_at=_now(),
+                ))
+        except IntegrityError:
+            raise ConflictError(f"user {username} already exists", field="username") from None
+        return User(username, role, participant_id if role == "supplier" else None)
+
+    def get_user(self, username: str) -> User | None:
+        with self.engine.connect() as conn:
+            row = conn.execute(select(UserRow).where(UserRow.username == username)).first()
+        return User(row.username, row.role, row.participant_id) if row else None
+
+    def authenticate(self, username: str, password: str) -> User | None:
+        with self.engine.connect() as conn:
+            row = conn.execute(select(UserRow).where(UserRow.username == username)).first()
+        if row is None:
+            check_password_hash(generate_password_hash("x"), password)  # same cost either way
+            return None
+        if not check_password_hash(row.password_hash, password):
+            return None
+        return User(row.username, row.role, row.participant_id)
+
+    def users(self) -> list[User]:
+        with self.engine.connect() as conn:
+            rows = conn.execute(select(UserRow).order_by(UserRow.username)).all()
+        return [User(r.username, r.role, r.participant_id) for r in rows]
+
+    # -- API tokens ---------------------------------------------------------------
+    def issue_token(self, username: str, label: str) -> str:
+        """A new token for ``username``; the returned value is shown once and not stored."""
+        token = "clk_" + secrets.token_urlsafe(32)
+        with write_transaction(self.engine) as conn:
+            conn.execute(insert(ApiTokenRow).values(
+                token_hash=hashlib.sha256(token.encode()).digest(), username=username,
+                label=label[:100] or "token", created_at=_now(),
+            ))
+        return token
+
+    def user_for_token(self, token: str) -> User | None:
+        digest = hashlib.sha256(token.encode()).digest()
+        with self.engine.connect() as conn:
+            row = conn.execute(
+                select(UserRow).join(ApiTokenRow, ApiTokenRow.username == UserRow.username)
+                .where(ApiTokenRow.token_hash == digest)
+            ).first()
+        return User(row.username, row.role, row.participant_id) if row else None
+
+    def tokens(self, username: str) -> list[tuple[str, datetime]]:
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                select(ApiTokenRow.label, ApiTokenRow.created_at).where(ApiTokenRow.username == username)
+                .order_by(ApiTokenRow.created_at)
+            ).all()
+        return [(r[0], r[1]) for r in rows]
+
+    # -- custodial keys -----------------------------------------------------------
+    def custodial_key(self, ledger: Ledger, participant_id: str) -> SigningKey:
+        """The participant's portal signing key, created and registered on first use."""
+        with self.engine.connect() as conn:
+            row = conn.execute(
+                select(CustodialKeyRow).where(CustodialKeyRow.participant_id == participant_id)
+            ).first()
+        if row is not None:
+            pem = AESGCM(self._seal_key).decrypt(row.nonce, row.ciphertext, participant_id.encode())
+            key = SigningKey.from_pem(pem)
+            try:
+                ledger.public_key(key.key_id)
+            except NotFoundError:  # a previous run stored the key but stopped before registering it
+                ledger.register_key(participant_id, key.public_b64)
+            return key
+        if participant_id not in {p["participant_id"] for p in ledger.participants()}:
+            raise NotFoundError(f"participant {participant_id} is not registered", field="participant_id")
+        key = SigningKey.generate()
+        nonce = os.urandom(12)
+        sealed = AESGCM(self._seal_key).encrypt(nonce, key.to_pem(), participant_id.encode())
+        try:
+            with write_transaction(self.engine) as conn:
+                conn.execute(insert(CustodialKeyRow).values(
+                    participant_id=participant_id, key_id=key.key_id, nonce=nonce, ciphertext=sealed,
+                    created_at=_now(),
+                ))
+        except IntegrityError:  # created concurrently by another worker: use theirs
+            return self.custodial_key(ledger, participant_id)
+        ledger.register_key(participant_id, key.public_b64)
+        return key
+
+
+DEMO_ACCOUNTS = (
+    ("tea-supplier", "supplier", "hangzhou-spring-tea"),
+    ("lastmile-carrier", "supplier", "rhein-lastmile"),
+    ("auditor", "auditor", None),
+    ("admin", "admin", None),
+)
+DEMO_ACCOUNTS_FILE = "demo-accounts.txt"
+
+
+def ensure_demo_accounts(accounts: Accounts, home: Path) -> list[tuple[str, str, str]]:
+    """Create the demo portal accounts once; return (user, password, role) for each.
+
+    Passwords are random per installation and kept (mode 0600) in the home, so re-running
+    the demo prints the same ones and no password is ever committed anywhere.
+    """
+    path = home / DEMO_ACCOUNTS_FILE
+    known: dict[str, str] = {}
+    if path.exists():
+        for line in path.read_text().splitlines():
+            user, _, password = line.partition(" ")
+            known[user] = password
+    out = []
+    for username, role, participant in DEMO_ACCOUNTS:
+        password = known.get(username) or secrets.token_urlsafe(12)
+        if accounts.get_user(username) is None:
+            accounts.add_user(username, password, role, participant)
+        known[username] = password
+        out.append((username, password, role))
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as fh:
+        fh.write("".join(f"{u} {p}\n" for u, p in known.items()))
+    return out

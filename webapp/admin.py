@@ -1,0 +1,32 @@
+"""Operators: participants, users, keys, and the state of anchoring."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+
+from webapp import context
+from webapp.auth import role_required
+
+bp = Blueprint("admin", __name__, url_prefix="/admin")
+
+
+@bp.route("/")
+@role_required("admin")
+def index() -> Any:
+    ledger = context.ledger()
+    info = ledger.log_info()
+    latest = ledger.latest_checkpoint()
+    return render_template("admin/index.html", participants=ledger.participants(), users=context.accounts().users(),
+                           log_size=info.size, root=info.root.hex(), latest=latest,
+                           pending=info.size - (latest.tree_size if latest else 0), counts=ledger.counts_by_kind())
+
+
+@bp.route("/keys/revoke", methods=["POST"])
+@role_required("admin")
+def revoke_key() -> Any:
+    key_id = request.form.get("key_id", "")
+    receipt = context.ledger().revoke_key(key_id, request.form.get("reason") or None)
+    flash(f"Key {key_id} revoked (record {receipt.seq}).")
+    return redirect(url_for("admin.index"))

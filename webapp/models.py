@@ -1,0 +1,48 @@
+"""Portal accounts: people who log in, their API tokens, and custodial signing keys.
+
+These are the portal's own state, not ledger records: they are never hashed into the
+log. Custodial private keys are stored encrypted (AES-GCM) so a database dump alone does
+not let anyone sign as a supplier.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import DateTime, ForeignKey, LargeBinary, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from ledger.db import Base
+
+
+class UserRow(Base):
+    __tablename__ = "portal_users"
+
+    username: Mapped[str] = mapped_column(String(100), primary_key=True)
+    password_hash: Mapped[str] = mapped_column(String(300))
+    role: Mapped[str] = mapped_column(String(20))
+    participant_id: Mapped[str | None] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class ApiTokenRow(Base):
+    """An API token, stored as its SHA-256: the token itself is shown once, never kept."""
+
+    __tablename__ = "portal_api_tokens"
+
+    token_hash: Mapped[bytes] = mapped_column(LargeBinary(32), primary_key=True)
+    username: Mapped[str] = mapped_column(String(100), ForeignKey("portal_users.username"), index=True)
+    label: Mapped[str] = mapped_column(String(100))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class CustodialKeyRow(Base):
+    """A participant's signing key held by the portal, encrypted with the portal's key."""
+
+    __tablename__ = "portal_custodial_keys"
+
+    participant_id: Mapped[str] = mapped_column(String(200), primary_key=True)
+    key_id: Mapped[str] = mapped_column(String(64))
+    nonce: Mapped[bytes] = mapped_column(LargeBinary(12))
+    ciphertext: Mapped[bytes] = mapped_column(LargeBinary)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

@@ -1,0 +1,56 @@
+"""The consumer's view of an order as plain data: rendered as HTML and served as JSON."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ledger.provenance import OrderView, RecordView
+from ledger.verification import verify_stored
+from webapp import context
+from webapp.chain_access import checkpoint_reader
+
+
+def _place(loc: dict[str, Any] | None) -> str:
+    if not loc:
+        return "?"
+    code = loc.get("unlocode") or loc.get("iata") or (f"{loc.get('lat')},{loc.get('lon')}" if "lat" in loc else "")
+    return f"{loc.get('name', '?')} ({code})" if code else loc.get("name", "?")
+
+
+def _record_ref(view: RecordView) -> dict[str, Any]:
+    return {"seq": view.stored.seq, "leaf_hash": view.stored.leaf_hash.hex(), "withdrawn": view.withdrawn,
+            "corrected_by": [c.seq for c in view.corrections]}
+
+
+def order_payload(view: OrderView) -> dict[str, Any]:
+    """Everything the order page shows, including a live verification of every record."""
+    ledger = context.ledger()
+    chain = checkpoint_reader()
+    shipments = []
+    for v in view.shipments:
+        rec = v.effective or v.stored.record
+        shipments.append({**_record_ref(v), "shipment_id": rec["shipment_id"], "shipper": rec["shipper"],
+                          "mass_kg": rec["mass_kg"], "origin": _place(rec.get("origin")),
+                          "destination": _place(rec.get("destination")), "products": rec.get("products", [])})
+    legs = []
+    for v in view.legs:
+        rec = v.effective or v.stored.record
+        legs.append({**_record_ref(v), "leg_id": rec["leg_id"], "mode": rec["mode"], "vehicle": rec["vehicle"],
+                     "origin": _place(rec.get("origin")), "destination": _place(rec.get("destination")),
+                     "distance_km": rec.get("distance_km"), "departure": rec.get("departure"),
+                     "arrival": rec.get("arrival"), "carrier": rec.get("carrier"),
+                     "primary_data": bool(rec.get("fuel"))})
+    hubs = []
+    for v in view.hubs:
+        rec = v.effective or v.stored.record
+        hubs.append({**_record_ref(v), "hub_id": rec["hub_id"], "country": rec["country"], "period": rec["period"],
+                     "hub_type": rec.get("hub_type")})
+    verdicts = [verify_stored(ledger, stored, chain) for stored in view.all_records()]
+    return {
+        "order_id": view.order_id, "public_id": view.public_id, "shipments": shipments, "legs": legs, "hubs": hubs,
+        "verification": {
+            "all_verified": all(v.ok for v in verdicts),
+            "failed": [v.subject for v in verdicts if not v.ok],
+            "records": [{"seq": s.seq, "kind": s.kind, **v.to_dict()} for s, v in zip(view.all_records(), verdicts)],
+        },
+    }

@@ -1,0 +1,81 @@
+"""What anyone can see without logging in: search, an order's provenance, its proofs."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import segno
+from flask import Blueprint, Response, abort, redirect, render_template, request, url_for
+
+from ledger.bundles import NotAnchoredError, build_bundle
+from ledger.provenance import OrderView, find_order, order_view
+from ledger.records.public_ids import order_public_id
+from webapp import context
+from webapp.order_page import order_payload
+
+bp = Blueprint("public", __name__)
+
+
+@bp.route("/")
+def index() -> Any:
+    info = context.ledger().log_info()
+    return render_template("index.html", log_size=info.size, root=info.root.hex())
+
+
+@bp.route("/search")
+def search() -> Any:
+    query = request.args.get("q", "").strip()
+    if not query:
+        return render_template("index.html", error="Type an order number, shipment number, GTIN or tracking link.",
+                               log_size=context.ledger().log_info().size), 400
+    orders = find_order(context.ledger(), query)
+    if len(orders) == 1:
+        return redirect(url_for("public.order", public_id=order_public_id(orders[0])))
+    return render_template("search.html", query=query,
+                           orders=[(o, order_public_id(o)) for o in orders]), 200 if orders else 404
+
+
+def _view_or_404(public_id: str) -> OrderView:
+    matches = context.ledger().records_by_ref("order_public_id", public_id)
+    order_id = next((r.record["order_id"] for r in matches if r.kind == "shipment"), None)
+    view = order_view(context.ledger(), order_id) if order_id else None
+    if view is None:
+        abort(404, f"no order with public id {public_id}")
+    return view
+
+
+@bp.route("/p/<public_id>")
+def order(public_id: str) -> Any:
+    view = _view_or_404(public_id)
+    payload = order_payload(view)
+    return render_template("order.html", order=payload, qr_url=url_for("public.order_qr", public_id=public_id))
+
+
+@bp.route("/p/<public_id>/qr.svg")
+def order_qr(public_id: str) -> Response:
+    _view_or_404(public_id)
+    target = url_for("public.order", public_id=public_id, _external=True)
+    svg = segno.make(target, error="m").svg_inline(scale=4, title=f"CarbonLedger provenance of order {public_id}")
+    return Response(svg, mimetype="image/svg+xml")
+
+
+@bp.route("/records/<int:seq>/proof.json")
+def record_proof(seq: int) -> Response:
+    """The proof bundle of an anchored record (or, until anchored, its log inclusion proof)."""
+    ledger = context.ledger()
+    try:
+        body: dict[str, Any] = build_bundle(ledger, seq)
+    except NotAnchoredError:
+        stored = ledger.record(seq)
+        size, proof = ledger.inclusion_proof(seq)
+        body = {"anchored": False, "envelope": stored.envelope.to_dict(), "leaf_hash": stored.leaf_hash.hex(),
+                "index": seq, "tree_size": size, "root": ledger.root(size).hex(),
+                "inclusion_proof": [p.hex() for p in proof]}
+    return Response(json.dumps(body, indent=2), mimetype="application/json",
+                    headers={"Content-Disposition": f"attachment; filename=record-{seq}-proof.json"})
+
+
+@bp.route("/verify-yourself")
+def how_to_verify() -> Any:
+    return render_template("verify_yourself.html")

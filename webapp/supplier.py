@@ -1,0 +1,115 @@
+"""Suppliers and carriers: submit records by form or upload, see their records, tokens."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
+
+from ledger.errors import LedgerError, SchemaError
+from ledger.ingest import BatchRejected
+from ledger.record_files import InputItem, detect_format, normalise_record, read_items
+from webapp import context
+from webapp.auth import role_required
+from webapp.forms import FORMS, record_from_form
+
+bp = Blueprint("supplier", __name__, url_prefix="/supplier")
+
+
+def _participant() -> str:
+    pid = g.user.participant_id
+    if not pid:
+        abort(403, "this account is not bound to a participant")
+    return pid
+
+
+@bp.route("/")
+@role_required("supplier")
+def records() -> Any:
+    ledger = context.ledger()
+    pid = _participant()
+    before = request.args.get("before", type=int)
+    rows = ledger.records_by_participant(pid, limit=100, before=before)
+    anchored_size = context.anchored_size()
+    return render_template("supplier/records.html", records=rows, participant=pid, anchored_size=anchored_size,
+                           next_before=rows[-1].seq if len(rows) == 100 else None)
+
+
+@bp.route("/submit/<kind>", methods=["GET", "POST"])
+@role_required("supplier")
+def submit(kind: str) -> Any:
+    if kind not in FORMS:
+        abort(404, f"no form for {kind}")
+    title, fields = FORMS[kind]
+    errors: dict[str, str] = {}
+    general = None
+    values = dict(request.form) if request.method == "POST" else {}
+    if request.method == "POST":
+        pid = _participant()
+        try:
+            record = normalise_record(record_from_form(kind, values, pid), "form")
+            key = context.accounts().custodial_key(context.ledger(), pid)
+            receipt = context.ledger().submit(key.sign_record(record))
+        except LedgerError as exc:
+            field = (exc.field or "").replace("products[0]", "product").replace("fuel[0]", "fuel")
+            if field and any(f.name == field or f.name.startswith(field + ".") for f in fields):
+                errors[next(f.name for f in fields if f.name == field or f.name.startswith(field + "."))] = exc.message
+            else:
+                general = str(exc)
+        else:
+            flash(f"{title} recorded at position {receipt.seq}" + (" (it was already there)" if receipt.duplicate else ""))
+            return redirect(url_for("supplier.records"))
+    status = 422 if (errors or general) else 200
+    return render_template("supplier/submit.html", kind=kind, title=title, fields=fields, values=values,
+                           errors=errors, general=general), status
+
+
+@bp.route("/upload", methods=["GET", "POST"])
+@role_required("supplier")
+def upload() -> Any:
+    if request.method == "GET":
+        return render_template("supplier/upload.html")
+    pid = _participant()
+    file = request.files.get("file")
+    if file is None or not file.filename:
+        return render_template("supplier/upload.html", problems=["Choose a CSV, JSONL or JSON file."]), 400
+    problems: list[str] = []
+    try:
+        text = file.read().decode("utf-8")
+        items = read_items(text, detect_format(file.filename))
+    except UnicodeDecodeError:
+        return render_template("supplier/upload.html", problems=["The file is not UTF-8 text."]), 422
+    except SchemaError as exc:
+        return render_template("supplier/upload.html", problems=[str(exc)]), 422
+    records: list[dict[str, Any]] = []
+    for item in items:
+        try:
+            records.append(normalise_record(item.data, item.position))
+        except LedgerError as exc:
+            problems.append(str(exc))
+    if not problems:
+        key = context.accounts().custodial_key(context.ledger(), pid)
+        try:
+            receipts = context.ledger().submit_many([key.sign_record(r) for r in records])
+        except BatchRejected as exc:
+            problems = [f"{items[i].position}: {err}" for i, err in exc.errors]
+        except LedgerError as exc:
+            problems = [f"{items[0].position}: {exc}"]
+        else:
+            new = sum(1 for r in receipts if not r.duplicate)
+            flash(f"All {len(receipts)} rows accepted ({new} new, {len(receipts) - new} already recorded).")
+            return redirect(url_for("supplier.records"))
+    return render_template("supplier/upload.html", problems=problems, filename=file.filename,
+                           total=len(items)), 422
+
+
+@bp.route("/tokens", methods=["GET", "POST"])
+@role_required("supplier", "auditor")
+def tokens() -> Any:
+    new_token = None
+    if request.method == "POST":
+        new_token = context.accounts().issue_token(g.user.username, request.form.get("label", "").strip() or "token")
+    return render_template("supplier/tokens.html", tokens=context.accounts().tokens(g.user.username),
+                           new_token=new_token)
+
+
