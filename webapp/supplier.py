@@ -8,7 +8,7 @@ from flask import Blueprint, abort, flash, g, redirect, render_template, request
 
 from ledger.errors import LedgerError, SchemaError
 from ledger.ingest import BatchRejected
-from ledger.record_files import InputItem, detect_format, normalise_record, read_items
+from ledger.record_files import detect_format, normalise_record, read_items
 from webapp import context
 from webapp.auth import role_required
 from webapp.forms import FORMS, record_from_form
