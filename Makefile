@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 PY_STAMP := $(VENV)/.installed
 
-.PHONY: demo test install clean bench
+.PHONY: demo test install browser clean bench
 
 install: $(PY_STAMP)
 
@@ -15,7 +15,17 @@ $(PY_STAMP): pyproject.toml constraints.txt
 	$(BIN)/pip install -q --disable-pip-version-check -c constraints.txt -e '.[dev]'
 	@touch $@
 
-test: install
+# The portal's end-to-end tests drive Debian's Chromium; installed once, as root (CI is).
+CHROMEDRIVER := /usr/bin/chromedriver
+
+$(CHROMEDRIVER):
+	@command -v apt-get >/dev/null || { echo "install chromium and chromium-driver to run the browser tests"; exit 1; }
+	apt-get update -qq
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium chromium-driver >/dev/null
+
+browser: $(CHROMEDRIVER)
+
+test: install browser
 	$(BIN)/pytest -q
 
 demo: install

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 from typing import Any
 
@@ -56,8 +57,10 @@ def order(public_id: str) -> Any:
 def order_qr(public_id: str) -> Response:
     _view_or_404(public_id)
     target = url_for("public.order", public_id=public_id, _external=True)
-    svg = segno.make(target, error="m").svg_inline(scale=4, title=f"CarbonLedger provenance of order {public_id}")
-    return Response(svg, mimetype="image/svg+xml")
+    out = io.BytesIO()
+    segno.make(target, error="m").save(out, kind="svg", scale=4, xmldecl=True,
+                                       title=f"CarbonLedger provenance of order {public_id}")
+    return Response(out.getvalue(), mimetype="image/svg+xml")
 
 
 @bp.route("/records/<int:seq>/proof.json")

@@ -1,0 +1,115 @@
+"""End to end in a real headless Chromium against the portal served by waitress."""
+
+from __future__ import annotations
+
+import shutil
+import socket
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+
+from tests.webapp.conftest import PASSWORD, Portal
+
+CHROMEDRIVER = shutil.which("chromedriver") or "/usr/bin/chromedriver"
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "test-output" / "screenshots"
+
+pytestmark = pytest.mark.skipif(not Path(CHROMEDRIVER).exists(),
+                                reason="chromium-driver is not installed (make test installs it)")
+
+
+@pytest.fixture
+def base_url(portal: Portal) -> Iterator[str]:
+    from waitress.server import create_server
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    server = create_server(portal.app, host="127.0.0.1", port=port, threads=4)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{port}"
+    server.close()
+    thread.join(timeout=5)
+
+
+@pytest.fixture
+def browser(tmp_path: Path) -> Iterator[object]:
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    options = webdriver.ChromeOptions()
+    options.binary_location = shutil.which("chromium") or "/usr/bin/chromium"
+    for arg in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                "--no-first-run", "--window-size=1280,1400", f"--user-data-dir={tmp_path / 'chrome'}"):
+        options.add_argument(arg)
+    driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
+    driver.set_page_load_timeout(30)
+    yield driver
+    driver.quit()
+
+
+def _wait_for(driver, text: str) -> None:  # type: ignore[no-untyped-def]
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    try:
+        WebDriverWait(driver, 15).until(lambda d: text in d.page_source)
+    except Exception:
+        _shot(driver, "unexpected-page")
+        raise AssertionError(f"page never showed {text!r}; it shows: {driver.find_element('tag name', 'main').text[:500]}")
+
+
+def _shot(driver, name: str) -> None:  # type: ignore[no-untyped-def]
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    driver.save_screenshot(str(SCREENSHOTS / f"{name}.png"))
+
+
+def test_supplier_submits_consumer_verifies_tampering_fails(portal: Portal, base_url: str, browser) -> None:  # type: ignore[no-untyped-def]
+    from selenium.webdriver.common.by import By
+
+    d = browser
+    d.get(f"{base_url}/login")
+    d.find_element(By.ID, "username").send_keys("tea")
+    d.find_element(By.ID, "password").send_keys(PASSWORD)
+    d.find_element(By.CSS_SELECTOR, "form.card button[type=submit]").click()
+    _wait_for(d, "Records of hangzhou-spring-tea")
+
+    d.get(f"{base_url}/supplier/submit/shipment")
+    values = {"shipment_id": "SH-E2E-1", "order_id": "ORD-E2E-1", "consignee_country": "DE",
+              "product.gtin": "06901234567892", "product.description": "Longjing green tea, 250 g tin",
+              "product.quantity": "3", "product.mass_kg": "0.31", "mass_kg": "1.2", "origin.name": "Hangzhou",
+              "origin.unlocode": "CNHGH", "destination.name": "Berlin", "destination.unlocode": "DEBER"}
+    for name, value in values.items():
+        d.find_element(By.ID, name).send_keys(value)
+    _shot(d, "supplier-form")
+    d.find_element(By.CSS_SELECTOR, "form.card button[type=submit]").click()
+    _wait_for(d, "Shipment recorded at position")
+    assert "SH-E2E-1" in d.find_element(By.ID, "records").text
+    _shot(d, "supplier-records")
+
+    d.get(base_url)
+    d.find_element(By.ID, "q").send_keys("ORD-E2E-1")
+    d.find_element(By.CSS_SELECTOR, "form.search button").click()
+    _wait_for(d, "Order ORD-E2E-1")
+    badge = d.find_element(By.ID, "badge")
+    assert "Verified" in badge.text and "ok" in badge.get_attribute("class")
+    qr_loaded = d.execute_script("const i = document.querySelector('.qr img'); return i.complete && i.naturalWidth")
+    assert qr_loaded and qr_loaded > 50
+    _shot(d, "consumer-verified")
+    order_url = d.current_url
+
+    seq = portal.ledger.records_by_ref("shipment_id", "SH-E2E-1")[0].seq
+    with portal.ledger.engine.begin() as conn:
+        conn.execute(text("DROP TRIGGER records_no_update"))
+        env = conn.execute(text("SELECT envelope FROM records WHERE seq = :s"), {"s": seq}).scalar_one()
+        conn.execute(text("UPDATE records SET envelope = :e WHERE seq = :s"),
+                     {"e": bytes(env).replace(b'"quantity":3', b'"quantity":30'), "s": seq})
+    d.get(order_url)
+    badge = d.find_element(By.ID, "badge")
+    assert "FAILED" in badge.text and "failed" in badge.get_attribute("class")
+    row = d.find_element(By.CSS_SELECTOR, f'tr[data-seq="{seq}"]')
+    assert "FAILED" in row.text
+    _shot(d, "consumer-failed")
