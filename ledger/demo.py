@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from ledger.footprints import record_footprint
 from ledger.ingest import Receipt
 from ledger.records.signing import SigningKey
 from ledger.service import Ledger
@@ -177,5 +178,7 @@ def load(ledger: Ledger, keys_dir: Path) -> DemoResult:
         "reason": "parcel re-weighed at the consolidation centre", "replacement": fixed,
     }
     receipts.append(ledger.submit(keys["hangzhou-spring-tea"].sign_record(correction)))
+    orders = sorted({rec["order_id"] for _, rec in records_by_participant() if rec["kind"] == "shipment"})
+    receipts += [record_footprint(ledger, order) for order in orders]
     new = sum(1 for r in receipts if not r.duplicate)
     return DemoResult(new, len(receipts) - new, [p[0] for p in PARTICIPANTS])

@@ -57,7 +57,7 @@ class OrderView:
         return [seen[k] for k in sorted(seen)]
 
 
-def _view(ledger: Ledger, stored: StoredRecord) -> RecordView:
+def record_view(ledger: Ledger, stored: StoredRecord) -> RecordView:
     effective: dict[str, Any] | None = stored.record
     chain: list[StoredRecord] = []
     current = stored
@@ -74,7 +74,7 @@ def _view(ledger: Ledger, stored: StoredRecord) -> RecordView:
 def order_view(ledger: Ledger, order_id: str) -> OrderView | None:
     """Everything recorded about ``order_id``, or None if no shipment names it."""
     by_order = ledger.records_by_ref("order_id", order_id)
-    shipments = [_view(ledger, r) for r in by_order if r.kind == "shipment"]
+    shipments = [record_view(ledger, r) for r in by_order if r.kind == "shipment"]
     if not shipments:
         return None
     footprints = [r for r in by_order if r.kind == "footprint"]
@@ -88,7 +88,7 @@ def order_view(ledger: Ledger, order_id: str) -> OrderView | None:
             if r.kind in ("shipment", "correction"):
                 continue
             if r.seq not in target:
-                target[r.seq] = _view(ledger, r)
+                target[r.seq] = record_view(ledger, r)
     ordered_legs = sorted(legs.values(), key=lambda v: ((v.effective or {}).get("departure") or "", v.stored.seq))
     return OrderView(order_id, order_public_id(order_id), shipments, ordered_legs,
                      sorted(hubs.values(), key=lambda v: v.stored.seq),

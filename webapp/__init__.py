@@ -7,6 +7,7 @@ chain directly.
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from flask import Flask, g, jsonify, render_template, request
@@ -48,6 +49,7 @@ def create_app(config: Config | None = None, *, testing: bool = False) -> Flask:
     app.register_blueprint(api.bp)
     csrf.exempt(api.bp)  # the API authenticates each request by token, not by cookie
     app.before_request(auth.load_user)
+    app.add_template_filter(_when, "when")
     _register_error_handlers(app)
     return app
 
@@ -83,3 +85,16 @@ def _register_error_handlers(app: Flask) -> None:
     @app.context_processor
     def inject_user() -> dict[str, Any]:
         return {"current_user": g.get("user")}
+
+
+def _when(value: str | None) -> str:
+    """'2026-09-01T06:00:00+08:00' → '2026-09-01 06:00 (UTC+08:00)': readable, still exact."""
+    if not value:
+        return ""
+    try:
+        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return value
+    offset = moment.strftime("%z")
+    zone = f"UTC{offset[:3]}:{offset[3:]}" if offset else "local"
+    return f"{moment:%Y-%m-%d %H:%M} ({zone})"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from carbon_models import OrderFootprint
 from ledger.provenance import OrderView, RecordView
 from ledger.verification import verify_stored
 from webapp import context
@@ -45,12 +46,40 @@ def order_payload(view: OrderView) -> dict[str, Any]:
         rec = v.effective or v.stored.record
         hubs.append({**_record_ref(v), "hub_id": rec["hub_id"], "country": rec["country"], "period": rec["period"],
                      "hub_type": rec.get("hub_type")})
+    footprint = _footprint(view)
     verdicts = [verify_stored(ledger, stored, chain) for stored in view.all_records()]
     return {
         "order_id": view.order_id, "public_id": view.public_id, "shipments": shipments, "legs": legs, "hubs": hubs,
+        "footprint": footprint,
         "verification": {
             "all_verified": all(v.ok for v in verdicts),
             "failed": [v.subject for v in verdicts if not v.ok],
             "records": [{"seq": s.seq, "kind": s.kind, **v.to_dict()} for s, v in zip(view.all_records(), verdicts)],
         },
+    }
+
+
+def _footprint(view: OrderView) -> dict[str, Any] | None:
+    """The latest recorded footprint of the order, shaped for the page (None before one exists)."""
+    if not view.footprints:
+        return None
+    stored = view.footprints[-1]
+    result = OrderFootprint.from_record_result(stored.record["result"])
+    biggest = max([leg.allocated.wtw_kg for leg in result.legs] + [h.allocated.wtw_kg for h in result.hubs] + [1e-12])
+    return {
+        "record_seq": stored.seq,
+        "total_wtw_kg": result.transport.wtw_kg, "total_ttw_kg": result.transport.ttw_kg,
+        "total_wtt_kg": result.transport.wtt_kg,
+        "primary_data_share": result.primary_data_share,
+        "p10_wtw_kg": result.uncertainty.p10_wtw_kg, "p90_wtw_kg": result.uncertainty.p90_wtw_kg,
+        "uncertainty_assumption": result.uncertainty.assumption,
+        "cradle_to_gate_kg": result.cradle_to_gate_kg,
+        "factor_set": f"{result.factor_set_id} v{result.factor_set_version}", "method": result.method_version,
+        "estimator_model_hash": result.estimator_model_hash,
+        "legs": [{"leg_id": leg.leg_id, "mode": leg.mode, "method": leg.method, "flags": leg.flags,
+                  "distance_km": leg.distance_km, "distance_basis": leg.distance_basis,
+                  "wtw_kg": leg.allocated.wtw_kg, "ttw_kg": leg.allocated.ttw_kg,
+                  "bar": round(100 * leg.allocated.wtw_kg / biggest, 1)} for leg in result.legs],
+        "hubs": [{"hub_id": h.hub_id, "wtw_kg": h.allocated.wtw_kg, "ttw_kg": h.allocated.ttw_kg,
+                  "bar": round(100 * h.allocated.wtw_kg / biggest, 1)} for h in result.hubs],
     }

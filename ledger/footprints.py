@@ -1,0 +1,95 @@
+"""Order footprints as ledger records: gather the inputs from the log, compute, sign, append.
+
+``carbon_models`` computes; this module decides which records are the inputs (the order's
+shipments, every leg and hub they went through, and the other shipments sharing those
+vehicles, each with its corrections applied) and records the result as a ``footprint``
+record whose ``inputs`` are the leaf hashes of exactly those records, so an auditor can
+recompute it from the log alone and get byte-identical canonical JSON.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import carbon_models
+from carbon_models import FootprintError, OrderFootprint
+from carbon_models.estimation import LegEstimator
+from ledger.errors import NotFoundError, SchemaError
+from ledger.ingest import Receipt
+from ledger.provenance import RecordView, order_view, record_view
+from ledger.service import Ledger, StoredRecord
+
+
+@dataclass(frozen=True)
+class FootprintInputs:
+    order_id: str
+    shipments: list[dict[str, Any]]
+    legs: list[dict[str, Any]]
+    hubs: list[dict[str, Any]]
+    leaf_hashes: list[str]
+
+
+def _effective(view: RecordView) -> tuple[dict[str, Any] | None, StoredRecord]:
+    """The record's current content and the log entry that states it (a correction, if any)."""
+    return view.effective, (view.corrections[-1] if view.corrections else view.stored)
+
+
+def gather_inputs(ledger: Ledger, order_id: str) -> FootprintInputs:
+    """Every record the footprint of ``order_id`` depends on, corrections applied."""
+    view = order_view(ledger, order_id)
+    if view is None:
+        raise NotFoundError(f"no shipment of order {order_id}", field="order_id")
+    sources: dict[int, StoredRecord] = {}
+    shipments: dict[str, dict[str, Any]] = {}
+
+    def take(v: RecordView, into: dict[str, dict[str, Any]], key: str) -> None:
+        content, source = _effective(v)
+        if content is None:
+            return
+        into[content[key]] = content
+        sources[source.seq] = source
+
+    for v in view.shipments:
+        take(v, shipments, "shipment_id")
+    legs: dict[str, dict[str, Any]] = {}
+    hubs: dict[str, dict[str, Any]] = {}
+    for v in view.legs:
+        take(v, legs, "leg_id")
+    for v in view.hubs:
+        take(v, hubs, "hub_id")
+    for carried in [*legs.values(), *hubs.values()]:
+        for sid in carried["shipment_ids"]:
+            if sid in shipments:
+                continue
+            for stored in ledger.records_by_ref("shipment_id", sid):
+                if stored.kind == "shipment":
+                    take(record_view(ledger, stored), shipments, "shipment_id")
+    return FootprintInputs(order_id, list(shipments.values()), list(legs.values()), list(hubs.values()),
+                           [sources[k].leaf_hash.hex() for k in sorted(sources)])
+
+
+def compute(ledger: Ledger, order_id: str, factor_set: str | None = None,
+            estimator: LegEstimator | None = None) -> tuple[OrderFootprint, FootprintInputs]:
+    inputs = gather_inputs(ledger, order_id)
+    try:
+        result = carbon_models.footprint_order(inputs.shipments, inputs.legs, inputs.hubs, factor_set=factor_set,
+                                               estimator=estimator, order_id=order_id)
+    except FootprintError as exc:
+        raise SchemaError(str(exc), record=f"order {order_id}") from None
+    return result, inputs
+
+
+def record_footprint(ledger: Ledger, order_id: str, factor_set: str | None = None,
+                     estimator: LegEstimator | None = None) -> Receipt:
+    """Compute the order's footprint and append it, signed by the operator."""
+    result, inputs = compute(ledger, order_id, factor_set, estimator)
+    return ledger.sign_and_submit({
+        "kind": "footprint", "schema_version": 1, "order_id": order_id, "inputs": inputs.leaf_hashes,
+        "result": result.to_record_result(),
+    })
+
+
+def latest_footprint(ledger: Ledger, order_id: str) -> StoredRecord | None:
+    recorded = [r for r in ledger.records_by_ref("order_id", order_id) if r.kind == "footprint"]
+    return recorded[-1] if recorded else None
