@@ -59,7 +59,7 @@ def _wait_for(driver, text: str) -> None:  # type: ignore[no-untyped-def]
         WebDriverWait(driver, 15).until(lambda d: text in d.page_source)
     except Exception:
         _shot(driver, "unexpected-page")
-        raise AssertionError(f"page never showed {text!r}; it shows: {driver.find_element('tag name', 'main').text[:500]}")
+        raise AssertionError(f"page never showed {text!r}; it shows: {driver.find_element('tag name', 'main').text[:500]}") from None
 
 
 def _shot(driver, name: str) -> None:  # type: ignore[no-untyped-def]
