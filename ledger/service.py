@@ -42,6 +42,7 @@ class StoredRecord:
     key_id: str
     leaf_hash: bytes
     envelope_bytes: bytes
+    received_at: datetime
 
     @property
     def envelope(self) -> Envelope:
@@ -198,7 +199,8 @@ class Ledger:
     # -- reading ----------------------------------------------------------------------
     @staticmethod
     def _stored(row: Any) -> StoredRecord:
-        return StoredRecord(row.seq, row.kind, row.participant_id, row.key_id, row.leaf_hash, row.envelope)
+        received = row.received_at if row.received_at.tzinfo else row.received_at.replace(tzinfo=timezone.utc)
+        return StoredRecord(row.seq, row.kind, row.participant_id, row.key_id, row.leaf_hash, row.envelope, received)
 
     def record(self, seq: int) -> StoredRecord:
         with self.engine.connect() as conn:
@@ -231,6 +233,20 @@ class Ledger:
             query = query.where(RecordRow.seq < before)
         with self.engine.connect() as conn:
             rows = conn.execute(query.order_by(RecordRow.seq.desc()).limit(limit)).all()
+        return [self._stored(r) for r in rows]
+
+    def records_in_scope(self, participant_id: str | None = None, start: datetime | None = None,
+                         end: datetime | None = None, limit: int = 1_000_000) -> list[StoredRecord]:
+        """Records by submitter and/or receipt time window ``[start, end)``, in log order."""
+        query = select(RecordRow)
+        if participant_id is not None:
+            query = query.where(RecordRow.participant_id == participant_id)
+        if start is not None:
+            query = query.where(RecordRow.received_at >= start)
+        if end is not None:
+            query = query.where(RecordRow.received_at < end)
+        with self.engine.connect() as conn:
+            rows = conn.execute(query.order_by(RecordRow.seq).limit(limit)).all()
         return [self._stored(r) for r in rows]
 
     def iter_records(self, start: int = 0, stop: int | None = None, batch: int = 5000) -> Iterable[StoredRecord]:
