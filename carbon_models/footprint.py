@@ -203,14 +203,16 @@ def _compute_legs(prepared: list[_Leg], fs: FactorSet, estimator: LegEstimator |
         item.p10, item.p90 = wtw * (1 - MODELLED_BAND), wtw * (1 + MODELLED_BAND)
 
 
-_TABLES: dict[tuple[str, str], IntensityTable] = {}
+_TABLES: dict[int, tuple[FactorSet, IntensityTable]] = {}
+"""Intensity arrays per factor-set object (kept with the object so its id is never reused)."""
 
 
 def _intensity_table(fs: FactorSet) -> IntensityTable:
-    key = (fs.id, fs.version)
-    if key not in _TABLES:
-        _TABLES[key] = IntensityTable.of(fs)
-    return _TABLES[key]
+    cached = _TABLES.get(id(fs))
+    if cached is None or cached[0] is not fs:
+        cached = (fs, IntensityTable.of(fs))
+        _TABLES[id(fs)] = cached
+    return cached[1]
 
 
 def leg_emissions(leg: TransportLegRecord | Mapping[str, Any], factor_set: FactorSet | str | None = None) -> LegFootprint:
