@@ -109,8 +109,10 @@ def _validate(items: Iterable[Any], model: type[R], key: str, kind: str) -> list
             out.append(model.model_validate(dict(item)))
         except ValidationError as exc:
             first = exc.errors()[0]
-            path = ".".join(str(p) for p in first["loc"]) or None
-            raise InvalidRecordError(first["msg"], record=label, field=path) from None
+            path = ""
+            for part in first["loc"]:
+                path += f"[{part}]" if isinstance(part, int) else (f".{part}" if path else str(part))
+            raise InvalidRecordError(first["msg"], record=label, field=path or None) from None
     return out
 
 
@@ -156,7 +158,10 @@ def _prepare_legs(legs: Sequence[TransportLegRecord], fs: FactorSet) -> list[_Le
     prepared = []
     for leg in legs:
         vehicle = _vehicle(leg, fs)
-        prepared.append(_Leg(leg, vehicle, resolve_distance(leg)))
+        item = _Leg(leg, vehicle, resolve_distance(leg))
+        if leg.temperature_controlled and not vehicle.temperature_controlled:
+            item.flags.append("temperature_controlled_on_ambient_class")
+        prepared.append(item)
     return prepared
 
 

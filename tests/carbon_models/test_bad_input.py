@@ -18,6 +18,7 @@ from carbon_models.errors import (
     UnknownShipmentError,
     UnknownVehicleClassError,
 )
+from carbon_models.estimation import LegEstimate
 from tests.carbon_models.records import HAM, SHA, hub, leg, shipment
 
 S1 = shipment("S1", 100)
@@ -96,3 +97,30 @@ def test_error_carries_record_and_field_for_json() -> None:
         "error": "UnknownVehicleClassError", "record": "L1", "field": "vehicle",
         "message": "unknown vehicle class 'spaceship' in factor set desnz-2025 (see `carbonledger factors show desnz-2025`)",
     }
+
+
+def test_nested_field_paths_use_indexes() -> None:
+    bad = leg("L1", ["S1"], "road", "van_avg", 1_000, distance_km=10, fuel=[{"type": "diesel", "amount": -1, "unit": "l"}])
+    with pytest.raises(InvalidRecordError) as info:
+        footprint_order([S1], [bad])
+    assert info.value.field == "fuel[0].amount" and "greater than 0" in info.value.message
+
+
+class _BadEstimator:
+    model_hash = "sha256:00"
+
+    def __init__(self, answer: list) -> None:
+        self.answer = answer
+
+    def estimate_legs(self, legs, distances):  # noqa: ANN001, ANN201 - test double
+        return self.answer
+
+
+@pytest.mark.parametrize(("answer", "message"), [
+    ([], "estimator returned 0 estimates for 1 legs"),
+    ([LegEstimate(10.0, 5.0, 20.0)], "record L1: estimator returned invalid quantiles"),
+])
+def test_a_misbehaving_estimator_is_refused(answer: list, message: str) -> None:
+    with pytest.raises(FootprintError) as info:
+        footprint_order([S1], [leg("L1", ["S1"], "road", "van_avg", 1_000, distance_km=10)], estimator=_BadEstimator(answer))
+    assert message in str(info.value)
