@@ -41,6 +41,11 @@ ACTUAL_SHORTER_THAN_GCD_TOLERANCE = 0.95
 """A reported distance below 95 % of the great circle is refused as implausible; 5 %
 leaves room for coordinate tables that name a city centre rather than the terminal."""
 
+ACTUAL_LONGER_THAN_GCD_FACTOR, ACTUAL_LONGER_THAN_GCD_SLACK_KM = 4.0, 1_000.0
+"""A reported distance above 4 x the great circle + 1,000 km is refused as absurd. Real
+detours stay well inside it (Shanghai-Hamburg by sea via Suez is about 2.4 x the great
+circle); the slack covers short legs between nearby points."""
+
 _UNLOCODE_TABLE = Path(__file__).with_name("unlocode.json")
 _COORD = re.compile(r"^(\d{2})(\d{2})([NS]) (\d{3})(\d{2})([EW])$")
 
@@ -128,7 +133,8 @@ def resolve_distance(leg: TransportLegRecord) -> ResolvedDistance:
 
     Raises :class:`UnknownLocationError` when no distance is reported and a location
     cannot be resolved, and :class:`DistanceError` for a reported distance shorter than
-    the great circle between resolvable end points, or a computed distance of zero.
+    the great circle between resolvable end points or absurdly longer than it, or a
+    computed distance of zero.
     """
     label = leg.leg_id
     if leg.distance_km is not None:
@@ -141,6 +147,11 @@ def resolve_distance(leg: TransportLegRecord) -> ResolvedDistance:
         if leg.distance_km < ACTUAL_SHORTER_THAN_GCD_TOLERANCE * gcd:
             raise DistanceError(
                 f"distance_km {leg.distance_km:g} is shorter than the great-circle distance {gcd:.1f} km "
+                f"between origin and destination", record=label, field="distance_km",
+            )
+        if leg.distance_km > ACTUAL_LONGER_THAN_GCD_FACTOR * gcd + ACTUAL_LONGER_THAN_GCD_SLACK_KM:
+            raise DistanceError(
+                f"distance_km {leg.distance_km:g} is implausibly long for a great-circle distance of {gcd:.1f} km "
                 f"between origin and destination", record=label, field="distance_km",
             )
         return ResolvedDistance(leg.distance_km, "actual")

@@ -10,9 +10,10 @@ BER = {"name": "Berlin", "unlocode": "DEBER"}
 DUI = {"name": "Duisburg", "unlocode": "DEDUI"}
 SZX = {"name": "Shenzhen Bao'an", "iata": "SZX"}
 FRA = {"name": "Frankfurt", "iata": "FRA"}
-DEPOT_A = {"name": "Depot A", "lat": 50.0, "lon": 8.0}
-DEPOT_B = {"name": "Depot B", "lat": 50.0, "lon": 8.01}
-"""Two points 0.7 km apart: any reported distance passes the great-circle check."""
+DEPOT_A = {"name": "Depot A", "unlocode": "XXDPA"}
+DEPOT_B = {"name": "Depot B", "unlocode": "XXDPB"}
+"""Codes with no offline coordinates: legs between them need ``distance_km``, which the
+engine then takes as reported (no great-circle plausibility check is possible)."""
 
 
 def shipment(sid: str, mass_kg: float, order: str = "ORD-1", **extra: Any) -> dict[str, Any]:

@@ -19,7 +19,7 @@ from carbon_models.errors import (
     UnknownVehicleClassError,
 )
 from carbon_models.estimation import LegEstimate
-from tests.carbon_models.records import HAM, SHA, hub, leg, shipment
+from tests.carbon_models.records import FRA, HAM, SHA, hub, leg, shipment
 
 S1 = shipment("S1", 100)
 
@@ -44,11 +44,14 @@ CASES = [
     ("distance shorter than the great circle", [S1],
      [leg("L1", ["S1"], "sea", "container_ship_avg", 1e6, origin=SHA, destination=HAM, distance_km=50)], [],
      DistanceError, "record L1, field distance_km: distance_km 50 is shorter than the great-circle distance"),
+    ("distance absurdly longer than the great circle", [S1],
+     [leg("L1", ["S1"], "sea", "container_ship_avg", 1e6, origin=SHA, destination=HAM, distance_km=40_000)], [],
+     DistanceError, "record L1, field distance_km: distance_km 40000 is implausibly long for a great-circle distance"),
     ("unknown location code", [S1],
      [leg("L1", ["S1"], "road", "van_avg", 1_000, origin={"name": "Nowhere", "unlocode": "XXQQQ"})], [],
      UnknownLocationError, "record L1, field origin: cannot resolve UN/LOCODE XXQQQ to coordinates offline"),
     ("unknown airport", [S1],
-     [leg("L1", ["S1"], "air", "air_long_haul", 1_000, destination={"name": "Nowhere", "iata": "QQQ"})], [],
+     [leg("L1", ["S1"], "air", "air_long_haul", 1_000, origin=FRA, destination={"name": "Nowhere", "iata": "QQQ"})], [],
      UnknownLocationError, "record L1, field destination: cannot resolve IATA QQQ to coordinates offline"),
     ("fuel unit mismatch", [S1],
      [leg("L1", ["S1"], "road", "van_avg", 1_000, distance_km=10, fuel=[{"type": "diesel", "amount": 3, "unit": "kg"}])], [],

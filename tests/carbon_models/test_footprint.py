@@ -122,6 +122,20 @@ def test_hub_electricity_by_mass_throughput() -> None:
     assert fp.hubs_total == fp.transport and h.factors == ["uba-2024:electricity:DE"]
 
 
+def test_hub_fuel_is_primary_ttw_and_wtt() -> None:
+    # 100 l diesel burnt in the yard: TTW 2.57082 kg/l (Scope 1), WTT 0.61101 kg/l (11_101_1011_8_1); half the throughput.
+    fp = footprint_order([shipment("S1", 500)], [], [hub("H1", ["S1"], 1_000, fuel=[{"type": "diesel", "amount": 100, "unit": "l"}])])
+    assert close(fp.transport.ttw_kg, 100 * 2.57082 * 0.5)  # 128.541
+    assert close(fp.transport.wtt_kg, 100 * 0.61101 * 0.5)  # 30.5505
+    assert fp.primary_data_share == 1.0
+
+
+def test_reefer_leg_on_an_ambient_class_is_flagged() -> None:
+    fp = footprint_order([shipment("S1", 100)], [leg("L1", ["S1"], "road", "hgv_rigid_avg_laden", 5_000, distance_km=50,
+                                                      temperature_controlled=True)])
+    assert fp.legs[0].flags == ["temperature_controlled_on_ambient_class"] and fp.legs[0].temperature_controlled
+
+
 def test_products_are_reported_apart_from_transport() -> None:
     s = shipment("S1", 5, products=[
         {"gtin": "06901234567892", "description": "tea", "quantity": 6, "mass_kg": 0.31, "pcf_kgco2e_per_unit": 0.82},
