@@ -15,14 +15,18 @@ Sources (every figure transcribed, never tuned):
   Table 1.4 default CO2 emission factors (kg CO2/TJ): gas/diesel oil 74,100, residual fuel
   oil 77,400, jet kerosene 71,500; 1 kWh = 3.6e-6 TJ. CH4 and N2O (about 1 % of TTW for
   these fuels) are left out: the project's factor set has no per-fuel combustion rows yet
-  (DESNZ Scope 1 fuels are not in ``shared/factors``). When the engine's factor set gains
-  them, build :class:`FuelProfile` from it instead and re-save the model.
+  (DESNZ Scope 1 fuels are not in ``shared/factors``).
+* Where the engine's factor set has a TTW factor per litre (diesel), :func:`default_profiles`
+  uses it instead (TTW per kWh = its kg/l / the kWh/l above), so an estimated diesel leg is
+  on the same footing as a primary-data diesel leg in the engine. Marine fuel oil and jet
+  fuel keep the IPCC figure: the factor set has no combustion factor for them.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
+from functools import lru_cache
 
 from ledger.records.schemas import FuelUse
 
@@ -68,9 +72,9 @@ def _profile(name: str, wtt_per: dict[str, float], wtt_per_kwh: float, ipcc_kg_p
 DIESEL = _profile("diesel", {"l": 0.61101, "t": 733.64436}, 0.06181, 74_100,
                   "11_101_1011_8_1, 11_101_1011_15_1, 11_101_1011_7_1 (Diesel, average biofuel blend)")
 MARINE_FUEL_OIL = _profile("marine_fuel_oil", {"l": 0.69539, "t": 714.86545}, 0.06291, 77_400,
-                           "Marine fuel oil litres, tonnes, kWh (Net CV)")
+                           "11_101_1024_8_1, 11_101_1024_15_1, 11_101_1024_7_1 (Marine fuel oil)")
 AVIATION_TURBINE_FUEL = _profile("aviation_turbine_fuel", {"l": 0.52817, "t": 661.79468}, 0.05424, 71_500,
-                                 "Aviation turbine fuel litres, tonnes, kWh (Net CV)")
+                                 "11_101_1009_8_1, 11_101_1009_15_1, 11_101_1009_7_1 (Aviation turbine fuel)")
 
 FUELS: dict[str, FuelProfile] = {p.name: p for p in (DIESEL, MARINE_FUEL_OIL, AVIATION_TURBINE_FUEL)}
 """Fuels the estimator knows; a fuel type outside this table makes a record unusable as a label."""
@@ -88,6 +92,31 @@ VEHICLE_FUEL: dict[str, str] = {
     "rail_freight": "diesel", "container_ship_avg": "marine_fuel_oil", "air_long_haul": "aviation_turbine_fuel",
 }
 """The fuel an estimate of each vehicle class is converted with (rail: diesel traction, see the card)."""
+
+
+def profiles_from_factor_set(factor_set) -> dict[str, FuelProfile]:
+    """:data:`FUELS` with TTW taken from ``factor_set`` (a ``carbon_models.factors.FactorSet``)
+    wherever it has a per-litre combustion factor for the fuel."""
+    from carbon_models.errors import FootprintError
+
+    out = {}
+    for name, profile in FUELS.items():
+        try:
+            ttw, _ = factor_set.fuel_factors(name, "l")
+        except FootprintError:
+            out[name] = profile
+            continue
+        out[name] = replace(profile, ttw_kg_per_kwh=ttw.value / profile.kwh_per_unit["l"],
+                            sources=(profile.sources[0], f"factor set {factor_set.id}: {ttw.id} ({ttw.value} {ttw.unit})"))
+    return out
+
+
+@lru_cache(maxsize=1)
+def default_profiles() -> dict[str, FuelProfile]:
+    """Profiles with the engine's default factor set applied (see the module docstring)."""
+    from carbon_models.factors import load_factor_set
+
+    return profiles_from_factor_set(load_factor_set())
 
 
 def fuel_profile(fuel_type: str) -> FuelProfile | None:
@@ -117,5 +146,5 @@ def fuel_wtw_kg(fuel: Iterable[FuelUse]) -> float | None:
         per_unit = profile.kwh_per_unit.get(use.unit) if profile else None
         if per_unit is None:
             return None
-        total += use.amount * per_unit * profile.wtw_kg_per_kwh
+        total += use.amount * per_unit * default_profiles()[profile.name].wtw_kg_per_kwh
     return total

@@ -22,7 +22,7 @@ from datetime import datetime, timedelta, timezone
 import numpy as np
 
 from carbon_models.estimation import ResolvedDistance
-from carbon_models.estimator.fuels import FUELS, VEHICLE_FUEL
+from carbon_models.estimator.fuels import VEHICLE_FUEL, default_profiles
 from ledger.records.schemas import FuelUse, Location, TransportLegRecord
 
 
@@ -237,7 +237,7 @@ def _one_leg(i: int, mode: str, departure: datetime, carriers: _Carriers,
         bases = ("actual", "GCD")
     wtw *= _season(month, reefer) * carriers.eff[carrier] * math.exp(rng.normal(0.0, LEG_SIGMA))
     wtw *= math.exp(TREND_PER_YEAR * (departure - START).days / 365.0)
-    fuel = FUELS[VEHICLE_FUEL[vehicle]]
+    fuel = default_profiles()[VEHICLE_FUEL[vehicle]]
     kwh = wtw / fuel.wtw_kg_per_kwh
     if mode == "sea":
         use = FuelUse(type="VLSFO", amount=round(kwh / fuel.kwh_per_unit["t"], 3), unit="t")

@@ -39,7 +39,7 @@ from carbon_models.estimator.features import (
     QUANTILE_FEATURES,
     FeatureEncoder,
 )
-from carbon_models.estimator.fuels import FUELS, VEHICLE_FUEL
+from carbon_models.estimator.fuels import VEHICLE_FUEL, default_profiles
 from carbon_models.estimator.hashing import QUANTILE_NAMES
 from carbon_models.estimator.model import FORMAT
 from carbon_models.estimator.predict import QUANTILE_COLUMNS, QUANTILES, LightGBMLegEstimator
@@ -180,6 +180,6 @@ def train_estimator(data: TrainingSet, config: TrainConfig = TrainConfig()) -> L
             "valid_p10_p90_coverage_adjusted": round(float(np.mean((y_va >= adjusted[:, 0]) & (y_va <= adjusted[:, 2]))), 6),
             "valid_mape_p50": round(float(np.mean(np.abs(np.expm1(preds[:, 1] - y_va)))), 6),
         },
-        "energy_to_wtw": {"vehicle_fuel": dict(VEHICLE_FUEL), "fuels": {k: v.to_dict() for k, v in FUELS.items()}},
+        "energy_to_wtw": {"vehicle_fuel": dict(VEHICLE_FUEL), "fuels": {k: v.to_dict() for k, v in default_profiles().items()}},
     }
     return LightGBMLegEstimator(texts, metadata)
