@@ -22,7 +22,7 @@ from ledger.merkle_store import MerkleStore
 from ledger.records.canonical import canonical_bytes
 from ledger.records.signing import from_b64url, verify_many
 from ledger.service import Ledger
-from ledger.verification import CheckpointReader
+from ledger.verification import CheckpointReader, chain_root
 
 BATCH = 5000
 
@@ -164,7 +164,7 @@ def _check_checkpoint(stream: merkle.CompactRange, cp_at: dict[int, checkpoints.
     if root != cp.root:
         report.findings.append(Finding(subject, "root from records", cp.root.hex(), root.hex()))
     if chain is not None:
-        on_chain = chain.checkpoint_root(cp.tree_size)
+        on_chain = chain_root(chain, cp.tree_size)
         if on_chain is None:
             report.findings.append(Finding(subject, "on chain", f"root {cp.root.hex()} in the registry", "missing"))
         elif on_chain != cp.root:

@@ -24,7 +24,7 @@ from ledger.audit import Finding, _check_consistency
 from ledger.errors import NotFoundError
 from ledger.provenance import order_view
 from ledger.service import Ledger, StoredRecord
-from ledger.verification import CheckpointReader, verify_stored
+from ledger.verification import CheckpointReader, chain_root, verify_stored
 
 DEFAULT_MAX_ANCHOR_DELAY_S = 3600.0
 """A record anchored more than an hour after receipt is reported late: the anchorer's
@@ -138,7 +138,7 @@ def run_scope_audit(ledger: Ledger, chain: CheckpointReader | None, scope: Audit
         report.checkpoints_checked += 1
     if chain is not None:
         for cp in checkpoints:
-            if chain.checkpoint_root(cp.tree_size) != cp.root:
+            if chain_root(chain, cp.tree_size) != cp.root:
                 add(Finding(f"checkpoint {cp.tree_size}", "on chain", cp.root.hex(), "missing or different"))
     _charts(ledger, records, report)
     report.seconds = time.perf_counter() - started

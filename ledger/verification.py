@@ -48,15 +48,26 @@ class Verdict:
                 "checks": [asdict(c) for c in self.checks]}
 
 
+class _OnChain(Protocol):
+    @property
+    def root(self) -> bytes: ...
+
+
 class CheckpointReader(Protocol):
-    """The read side of the on-chain registry."""
+    """The read side of the on-chain registry (``ledger.chain.CheckpointRegistryClient``)."""
 
     @property
     def chain_id(self) -> int: ...
 
-    def checkpoint_root(self, tree_size: int) -> bytes | None:
-        """Root of the on-chain checkpoint of exactly ``tree_size``, or None."""
+    def checkpoint_by_size(self, tree_size: int) -> _OnChain | None:
+        """The on-chain checkpoint of exactly ``tree_size``, or None."""
         ...
+
+
+def chain_root(chain: CheckpointReader, tree_size: int) -> bytes | None:
+    """Root the registry holds for ``tree_size``, or None."""
+    checkpoint = chain.checkpoint_by_size(tree_size)
+    return None if checkpoint is None else bytes(checkpoint.root)
 
 
 def _hex(value: Any, name: str) -> bytes:
@@ -117,7 +128,7 @@ def verify_bundle(bundle: Mapping[str, Any], chain: CheckpointReader) -> Verdict
         return verdict
     size = bundle["checkpoint"]["tree_size"]
     root = bytes.fromhex(bundle["checkpoint"]["root"])
-    on_chain = chain.checkpoint_root(size)
+    on_chain = chain_root(chain, size)
     if on_chain is None:
         verdict.add("checkpoint on chain", False, f"the registry has no checkpoint of size {size}")
     else:
