@@ -14,6 +14,9 @@ from pathlib import Path
 
 DEFAULT_HOME = Path("var")
 
+_SECRET_VARS = frozenset({"CARBONLEDGER_ANCHOR_KEY", "CARBONLEDGER_ANCHOR_KEYSTORE_PASSWORD"})
+"""Kept out of ``Config.extra`` (which shows in reprs and logs); read into hidden fields instead."""
+
 
 @dataclass(frozen=True)
 class Config:
@@ -76,5 +79,5 @@ class Config:
             anchor_keystore=env.get("CARBONLEDGER_ANCHOR_KEYSTORE", ""),
             anchor_keystore_password=env.get("CARBONLEDGER_ANCHOR_KEYSTORE_PASSWORD", ""),
             portal_secret=env.get("CARBONLEDGER_SECRET_KEY", ""),
-            extra={k: v for k, v in env.items() if k.startswith("CARBONLEDGER_")},
+            extra={k: v for k, v in env.items() if k.startswith("CARBONLEDGER_") and k not in _SECRET_VARS},
         )

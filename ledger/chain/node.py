@@ -121,16 +121,28 @@ class AnvilNode:
         command = [str(anvil_binary()), "--host", "127.0.0.1", "--port", str(port),
                    "--state", str(self.state_file), "--state-interval", str(STATE_INTERVAL_SECONDS),
                    *self.extra_args]
-        with open(self.chain_dir / "anvil.log", "ab") as log:
-            process = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
-                                       start_new_session=detach)
-        info = NodeStatus(pid=process.pid, port=port, url=url, state_file=str(self.state_file))
+        log_path = self.chain_dir / "anvil.log"
+        if detach:
+            # posix_spawn in a new session: no Popen object that would outlive us and warn.
+            pid = os.posix_spawn(command[0], command, {}, setsid=True, file_actions=[
+                (os.POSIX_SPAWN_OPEN, 0, os.devnull, os.O_RDONLY, 0),
+                (os.POSIX_SPAWN_OPEN, 1, str(log_path), os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644),
+                (os.POSIX_SPAWN_DUP2, 1, 2),
+            ])
+            process = None
+        else:
+            with open(log_path, "ab") as log:
+                process = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT)
+            pid = process.pid
+        info = NodeStatus(pid=pid, port=port, url=url, state_file=str(self.state_file))
         deadline = time.monotonic() + timeout
         while not rpc_answers(url, timeout=0.5):
-            if process.poll() is not None or time.monotonic() > deadline:
-                process.kill()
-                process.wait()
-                tail = (self.chain_dir / "anvil.log").read_text(errors="replace")[-800:]
+            exited = process.poll() is not None if process else os.waitpid(pid, os.WNOHANG)[0] == pid
+            if exited or time.monotonic() > deadline:
+                if not exited:
+                    os.kill(pid, signal.SIGKILL)
+                    os.waitpid(pid, 0)
+                tail = log_path.read_text(errors="replace")[-800:]
                 raise ChainUnavailableError(f"anvil did not answer on {url}: {tail}")
             time.sleep(0.1)
         self.info_file.write_text(json.dumps(info.__dict__), encoding="utf-8")
@@ -149,6 +161,7 @@ class AnvilNode:
         deadline = time.monotonic() + timeout
         while _is_anvil(info.pid) and time.monotonic() < deadline:
             self._reap(block=False)
+            _reap_child(info.pid)
             time.sleep(0.05)
         if _is_anvil(info.pid):
             os.kill(info.pid, signal.SIGKILL)
@@ -163,6 +176,14 @@ class AnvilNode:
             elif self._process.poll() is None:
                 return
             self._process = None
+
+
+def _reap_child(pid: int) -> None:
+    """Collect ``pid`` if it is our exited child (a detached node started by this process)."""
+    try:
+        os.waitpid(pid, os.WNOHANG)
+    except ChildProcessError:
+        pass
 
 
 def _is_anvil(pid: int) -> bool:

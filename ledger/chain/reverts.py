@@ -19,7 +19,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from eth_abi import decode as abi_decode
-from eth_utils import function_signature_to_4byte_selector
+from eth_utils import function_signature_to_4byte_selector, to_checksum_address
 
 from ledger.chain.errors import ContractRevert
 
@@ -55,7 +55,7 @@ class ErrorDecoder:
             return ContractRevert("Panic", tuple(abi_decode(["uint256"], body)), data=data, tx_hash=tx_hash)
         if selector in self._by_selector:
             name, types, names = self._by_selector[selector]
-            values = tuple(abi_decode(types, body))
+            values = tuple(_normalise(t, v) for t, v in zip(types, abi_decode(types, body)))
             return ContractRevert(name, values, params=dict(zip(names, values)), data=data, tx_hash=tx_hash)
         return ContractRevert("Unknown", (data.hex(),) if data else (), data=data, tx_hash=tx_hash)
 
@@ -69,6 +69,11 @@ class ErrorDecoder:
             if reason is not None:
                 return ContractRevert("Error", (reason,), tx_hash=tx_hash)
         return None
+
+
+def _normalise(abi_type: str, value: Any) -> Any:
+    """Addresses in checksum form, as web3 returns them everywhere else."""
+    return to_checksum_address(value) if abi_type == "address" else value
 
 
 def _abi_type(param: dict[str, Any]) -> str:
