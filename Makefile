@@ -4,6 +4,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 PY_STAMP := $(VENV)/.installed
+NODE_STAMP := node_modules/.installed
 
 .PHONY: demo test install browser clean bench
 
@@ -13,6 +14,11 @@ $(PY_STAMP): pyproject.toml constraints.txt
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --disable-pip-version-check --upgrade pip
 	$(BIN)/pip install -q --disable-pip-version-check -c constraints.txt -e '.[dev]'
+	@touch $@
+
+# Solidity toolchain (solcjs, Hardhat) and the embedded anvil node, offline after this.
+$(NODE_STAMP): package.json package-lock.json
+	npm ci --no-audit --no-fund
 	@touch $@
 
 # The portal's end-to-end tests drive Debian's Chromium; installed once, as root (CI is).
@@ -25,7 +31,8 @@ $(CHROMEDRIVER):
 
 browser: $(CHROMEDRIVER)
 
-test: install browser
+test: install browser $(NODE_STAMP)
+	npx --no-install hardhat test
 	$(BIN)/pytest -q
 
 demo: install
