@@ -84,17 +84,10 @@ def evaluate(model: LightGBMLegEstimator, heldout: TrainingSet, factor_set=None)
         "by_mode": {m: _block(q, base, truth, modes == m) for m in sorted(set(modes.tolist()))},
         "by_distance_band_km": {f"{lo:g}-{hi:g}" if hi < 1e9 else f"{lo:g}+": _block(q, base, truth, (km >= lo) & (km < hi))
                                 for lo, hi in DISTANCE_BANDS if ((km >= lo) & (km < hi)).any()},
-        "gain_importance": {name: _importance(model, name) for name in BOOSTER_NAMES},
-        "note": "simulated legs measure recovery of the simulator, not real-world accuracy" ,
+        "gain_importance": {name: model.gain_importance(name) for name in BOOSTER_NAMES},
+        "note": "on simulated legs this measures recovery of the simulator, not real-world accuracy",
     }
     return report
-
-
-def _importance(model: LightGBMLegEstimator, name: str) -> dict[str, float]:
-    booster = model._boosters[name]
-    gains = booster.feature_importance(importance_type="gain")
-    total = float(gains.sum()) or 1.0
-    return {f: round(float(g) / total, 6) for f, g in sorted(zip(booster.feature_name(), gains), key=lambda p: -p[1])}
 
 
 def heldout_split(data: TrainingSet, test_fraction: float) -> tuple[TrainingSet, TrainingSet]:

@@ -136,15 +136,3 @@ def fuel_energy_kwh(fuel: Iterable[FuelUse]) -> float | None:
             return None
         total += use.amount * per_unit
     return total
-
-
-def fuel_wtw_kg(fuel: Iterable[FuelUse]) -> float | None:
-    """WTW kg CO2e of a leg's fuel records with these profiles; ``None`` if any is unknown."""
-    total = 0.0
-    for use in fuel:
-        profile = fuel_profile(use.type)
-        per_unit = profile.kwh_per_unit.get(use.unit) if profile else None
-        if per_unit is None:
-            return None
-        total += use.amount * per_unit * default_profiles()[profile.name].wtw_kg_per_kwh
-    return total

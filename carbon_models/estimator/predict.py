@@ -48,6 +48,14 @@ class LightGBMLegEstimator:
     def model_hash(self) -> str:
         return self._hash
 
+    def gain_importance(self, booster: str) -> dict[str, float]:
+        """Share of total split gain per feature of one booster (``mean``, ``p10``, ...), largest first."""
+        model = self._boosters[booster]
+        gains = model.feature_importance(importance_type="gain")
+        total = float(gains.sum()) or 1.0
+        pairs = sorted(zip(model.feature_name(), gains.tolist()), key=lambda p: -p[1])
+        return {name: round(g / total, 6) for name, g in pairs}
+
     def predict_log_kwh(self, x: np.ndarray) -> np.ndarray:
         """Sorted, interval-adjusted quantiles of ln(kWh): an (n, 3) array."""
         out = np.empty((x.shape[0], 3))
