@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -58,8 +58,11 @@ class TrainingSet:
         return h.hexdigest()
 
 
-def build_training_set(legs: Iterable[TransportLegRecord], distances: Iterable[ResolvedDistance]) -> TrainingSet:
+def build_training_set(legs: Iterable[TransportLegRecord | Mapping], distances: Iterable[ResolvedDistance]) -> TrainingSet:
     """Labelled rows from legs with primary fuel, sorted by departure (stable).
+
+    ``legs`` may be typed records or record dicts as stored in the ledger (validated here;
+    a bad one raises :class:`~ledger.errors.SchemaError` naming the leg and field).
 
     Legs without a departure sort first (they cannot be placed in time; they only ever
     land in the training part of a time split). Raises ``ValueError`` if the iterables
@@ -77,6 +80,8 @@ def build_training_set(legs: Iterable[TransportLegRecord], distances: Iterable[R
             break
         if leg is sentinel or dist is sentinel:
             raise ValueError("legs and distances differ in length")
+        if isinstance(leg, Mapping):
+            leg = _validated(leg)
         if not leg.fuel:  # type: ignore[union-attr]
             skipped["no_fuel"] += 1
             continue
@@ -96,6 +101,31 @@ def build_training_set(legs: Iterable[TransportLegRecord], distances: Iterable[R
     kept_dist = [kept_dist[i] for i in order]
     return TrainingSet(kept_legs, kept_dist, raw_features(kept_legs, kept_dist), np.array(energy)[order],
                        dep[order], skipped)
+
+
+def _validated(data: Mapping) -> TransportLegRecord:
+    from ledger.errors import SchemaError
+    from ledger.records.schemas import validate_record
+
+    label = str(data.get("leg_id", "transport_leg"))
+    leg = validate_record(dict(data), label)
+    if not isinstance(leg, TransportLegRecord):
+        raise SchemaError("not a transport_leg record", record=label, field="kind")
+    return leg
+
+
+def _resolved(value: object, label: str) -> ResolvedDistance:
+    from ledger.errors import SchemaError
+
+    if not isinstance(value, Mapping):
+        raise SchemaError("must be an object with km and basis", record=label, field="resolved_distance")
+    km, basis = value.get("km"), value.get("basis")
+    if isinstance(km, bool) or not isinstance(km, int | float) or not km > 0:
+        raise SchemaError(f"km must be a positive number, got {km!r}", record=label, field="resolved_distance.km")
+    if basis not in ("actual", "SFD", "GCD"):
+        raise SchemaError(f"basis must be actual, SFD or GCD, got {basis!r}", record=label,
+                          field="resolved_distance.basis")
+    return ResolvedDistance(km=float(km), basis=basis)
 
 
 def read_legs_jsonl(path: Path) -> Iterator[tuple[TransportLegRecord, ResolvedDistance]]:
@@ -120,7 +150,7 @@ def read_legs_jsonl(path: Path) -> Iterator[tuple[TransportLegRecord, ResolvedDi
             if not isinstance(leg, TransportLegRecord):
                 raise SchemaError("not a transport_leg record", record=f"{path.name}:{lineno}")
             if resolved is not None:
-                dist = ResolvedDistance(km=float(resolved["km"]), basis=resolved["basis"])
+                dist = _resolved(resolved, f"{path.name}:{lineno}")
             elif leg.distance_km is not None:
                 dist = ResolvedDistance(km=leg.distance_km, basis="actual")
             else:

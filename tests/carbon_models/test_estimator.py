@@ -215,3 +215,19 @@ def test_fuel_energy_transcribed_from_desnz(factors_dir: Path) -> None:
                                    "aviation_turbine_fuel": ("11_101_1009_8_1", "11_101_1009_7_1")}.items():
         assert math.isclose(FUELS[name].kwh_per_unit["l"], rows[per_l] / rows[per_kwh])
         assert FUELS[name].wtt_kg_per_kwh == rows[per_kwh]
+
+
+def test_training_set_accepts_record_dicts_and_names_a_bad_one() -> None:
+    from ledger.errors import SchemaError
+
+    good = leg("D1", ["S1"], "road", "van_avg", 400, fuel=[{"type": "diesel", "amount": 3.0, "unit": "l"}])
+    data = build_training_set([good], [ResolvedDistance(30.0, "actual")])
+    assert len(data) == 1 and data.legs[0].leg_id == "D1"
+    with pytest.raises(SchemaError) as info:
+        build_training_set([dict(good, payload_kg=-1)], [ResolvedDistance(30.0, "actual")])
+    assert info.value.record == "D1" and info.value.field == "payload_kg"
+
+
+def test_simulator_rejects_an_empty_fleet() -> None:
+    with pytest.raises(ValueError, match="n must be at least 1, got 0"):
+        simulate_fleet(0, np.random.default_rng(0))

@@ -53,3 +53,18 @@ def test_bad_jsonl_names_the_line(tmp_path: Path) -> None:
     res = CliRunner().invoke(main, ["model", "train", "--from-jsonl", str(bad), "--out", str(tmp_path / "m")])
     assert res.exit_code == 2
     assert "legs.jsonl:1" in res.output
+
+
+def test_bad_resolved_distance_names_the_field(tmp_path: Path) -> None:
+    import numpy as np
+
+    from carbon_models.estimator.simulator import simulate_fleet
+
+    legs, _ = simulate_fleet(1, np.random.default_rng(0))
+    data = json.loads(legs[0].model_dump_json(exclude_none=True))
+    data["resolved_distance"] = {"km": -5, "basis": "GCD"}
+    bad = tmp_path / "legs.jsonl"
+    bad.write_text(json.dumps(data) + "\n")
+    res = CliRunner().invoke(main, ["model", "train", "--from-jsonl", str(bad), "--out", str(tmp_path / "m")])
+    assert res.exit_code == 2
+    assert "resolved_distance.km" in res.output
