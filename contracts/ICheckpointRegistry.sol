@@ -49,18 +49,11 @@ interface ICheckpointRegistry {
      * @param treeSize the new tree size
      * @param root the new root
      * @param previousSize the size of the checkpoint it extends (0 for the first)
-     * @param index its position in append order
-     * @param timestamp block timestamp of the append
      * @param uri where the checkpoint (or the log) can be fetched; may be empty
+     * @dev The block's timestamp and the checkpoint's index are in storage
+     * ({checkpointBySize}); they are left out of the event to keep appends cheap.
      */
-    event CheckpointAppended(
-        uint256 indexed treeSize,
-        bytes32 indexed root,
-        uint256 indexed previousSize,
-        uint256 index,
-        uint256 timestamp,
-        string uri
-    );
+    event CheckpointAppended(uint256 indexed treeSize, bytes32 indexed root, uint256 indexed previousSize, string uri);
 
     /**
      * @notice Anchor a checkpoint that extends the latest one.
@@ -107,7 +100,7 @@ interface ICheckpointRegistry {
         bytes32 leafHash,
         bytes32[] calldata proof,
         bytes32 root
-    ) external pure returns (bool);
+    ) external view returns (bool);
 
     /**
      * @notice RFC 9162 §2.1.4.2 consistency proof verification.
@@ -127,7 +120,7 @@ interface ICheckpointRegistry {
         bytes32 root1,
         bytes32 root2,
         bytes32[] calldata proof
-    ) external pure returns (bool);
+    ) external view returns (bool);
 
     /**
      * @notice The checkpoint of a given tree size.

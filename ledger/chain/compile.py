@@ -26,11 +26,12 @@ CONTRACTS_DIR = REPO_ROOT / "contracts"
 DEFAULT_BUILD_DIR = REPO_ROOT / "build" / "contracts"
 
 SOLC_SETTINGS: dict[str, Any] = {
-    "optimizer": {"enabled": True, "runs": 200},
+    "optimizer": {"enabled": True, "runs": 10000},
     "evmVersion": "shanghai",
 }
 """Same as ``hardhat.config.js``. ``shanghai`` because it is the newest EVM every target
-runs (Ganache 7, Hardhat, anvil, py-evm); 200 optimizer runs is solc's default trade-off."""
+runs (Ganache 7, Hardhat, anvil, py-evm); 10,000 optimizer runs favour the append, paid
+on every checkpoint, over the one-off deployment."""
 
 
 @dataclass(frozen=True)

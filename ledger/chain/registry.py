@@ -115,8 +115,8 @@ class CheckpointRegistryClient:
             found = self.find_append(tree_size)
             if found is not None:
                 return AnchorTx(found.tx_hash, found.block_number, found.block_time, appended=False)
-        block_time = _time(events[0]["args"]["timestamp"]) if events else self._block_time(receipt["blockNumber"])
-        return AnchorTx(_hex(receipt["transactionHash"]), receipt["blockNumber"], block_time, appended=bool(events))
+        return AnchorTx(_hex(receipt["transactionHash"]), receipt["blockNumber"],
+                        self._block_time(receipt["blockNumber"]), appended=bool(events))
 
     def find_append(self, tree_size: int) -> AnchorTx | None:
         """The transaction whose ``CheckpointAppended`` event appended ``tree_size``, if any."""
@@ -125,7 +125,7 @@ class CheckpointRegistryClient:
         if not logs:
             return None
         log = logs[-1]
-        return AnchorTx(_hex(log["transactionHash"]), log["blockNumber"], _time(log["args"]["timestamp"]))
+        return AnchorTx(_hex(log["transactionHash"]), log["blockNumber"], self._block_time(log["blockNumber"]))
 
     def latest_checkpoint(self) -> Checkpoint | None:
         return _checkpoint(self._view("latestCheckpoint"))
