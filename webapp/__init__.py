@@ -26,8 +26,12 @@ MAX_UPLOAD_BYTES = 32 * 1024 * 1024
 csrf = CSRFProtect()
 
 
-def create_app(config: Config | None = None, *, testing: bool = False) -> Flask:
-    """Build the portal for the installation ``config`` describes (default: from the environment)."""
+def create_app(config: Config | None = None, *, testing: bool = False, registry: Any = None) -> Flask:
+    """Build the portal for the installation ``config`` describes (default: from the environment).
+
+    ``registry`` is the on-chain checkpoint registry to verify against; by default the
+    installation's recorded registry is opened on first use.
+    """
     config = config or Config.from_env()
     app = Flask(__name__)
     secret = portal_secret(config)
@@ -36,7 +40,8 @@ def create_app(config: Config | None = None, *, testing: bool = False) -> Flask:
         SESSION_COOKIE_HTTPONLY=True, SESSION_COOKIE_SAMESITE="Lax", WTF_CSRF_TIME_LIMIT=None,
     )
     ledger = open_ledger(config)
-    app.extensions["carbonledger"] = {"ledger": ledger, "accounts": Accounts(ledger.engine, secret), "config": config}
+    app.extensions["carbonledger"] = {"ledger": ledger, "accounts": Accounts(ledger.engine, secret), "config": config,
+                                      "registry": registry}
     csrf.init_app(app)
 
     from webapp import admin, api, auditor, auth, public, supplier

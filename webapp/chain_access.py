@@ -1,10 +1,29 @@
-"""The portal's read access to the on-chain registry (None until a chain is configured)."""
+"""The portal's read access to the on-chain registry.
+
+``carbonledger serve`` hands the app the registry it provisioned; otherwise the app
+opens the installation's recorded registry on first use, without starting a node. When
+the chain cannot be reached the pages still verify signatures, hashes and inclusion, and
+say that the on-chain check could not be made, rather than failing the page.
+"""
 
 from __future__ import annotations
 
+from flask import current_app
+
+from ledger.chain import connect, open_registry
+from ledger.chain.errors import ChainError
 from ledger.verification import CheckpointReader
+
+_KEY = "registry"
 
 
 def checkpoint_reader() -> CheckpointReader | None:
-    """The registry reader for this installation, or None when no chain is deployed."""
-    return None
+    """The registry reader for this installation, or None when no chain is reachable."""
+    state = current_app.extensions["carbonledger"]
+    if state.get(_KEY) is None:
+        config = state["config"]
+        try:
+            state[_KEY] = open_registry(config, connect(config, start_node=False))
+        except (ChainError, OSError):
+            return None
+    return state[_KEY]

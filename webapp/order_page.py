@@ -52,6 +52,7 @@ def order_payload(view: OrderView) -> dict[str, Any]:
         "order_id": view.order_id, "public_id": view.public_id, "shipments": shipments, "legs": legs, "hubs": hubs,
         "footprint": footprint,
         "verification": {
+            "chain_checked": chain is not None,
             "all_verified": all(v.ok for v in verdicts),
             "failed": [v.subject for v in verdicts if not v.ok],
             "records": [{"seq": s.seq, "kind": s.kind, **v.to_dict()} for s, v in zip(view.all_records(), verdicts)],

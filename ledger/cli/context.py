@@ -10,11 +10,15 @@ from typing import Any, TypeVar
 
 import click
 
-from ledger.cli import EXIT_BAD_INPUT, EXIT_NOT_READY
+from ledger.chain.errors import ChainUnavailableError, ContractRevert, NotDeployedError, ToolchainError
+from ledger.cli import EXIT_BAD_INPUT, EXIT_FAILED, EXIT_NOT_READY
 from ledger.config import Config
 from ledger.errors import LedgerError, NotInitialisedError
 
 F = TypeVar("F", bound=Callable[..., Any])
+
+NOT_READY = (NotInitialisedError, ChainUnavailableError, ToolchainError, NotDeployedError)
+"""Errors that mean the environment is not ready (exit 3), not that the input was bad."""
 
 
 def current_config() -> Config:
@@ -40,8 +44,10 @@ def user_errors(func: F) -> F:
         as_json = bool(kwargs.get("as_json"))
         try:
             return func(*args, **kwargs)
-        except NotInitialisedError as exc:
+        except NOT_READY as exc:
             fail(str(exc), EXIT_NOT_READY, as_json=as_json, details=exc.to_dict())
+        except ContractRevert as exc:
+            fail(str(exc), EXIT_FAILED, as_json=as_json, details=exc.to_dict())
         except LedgerError as exc:
             fail(str(exc), EXIT_BAD_INPUT, as_json=as_json, details=exc.to_dict())
 

@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import threading
+
 import click
 
 from ledger import installation
+from ledger.anchoring import AnchorPolicy, Anchorer
+from ledger.chain import connect, open_registry
+from ledger.chain.provision import provision_registry
 from ledger.cli import main
 from ledger.cli.context import current_config, user_errors
 from ledger.errors import NotFoundError
@@ -15,13 +20,23 @@ from ledger.errors import NotFoundError
 @click.option("--port", default=5000, show_default=True, type=int)
 @click.option("--threads", default=8, show_default=True, type=int)
 @user_errors
-def serve(host: str, port: int, threads: int) -> None:
-    """Serve the portal with waitress (a production WSGI server)."""
+@click.option("--no-anchor", is_flag=True, help="Do not run the anchoring worker in this process.")
+def serve(host: str, port: int, threads: int, no_anchor: bool) -> None:
+    """Serve the portal with waitress, with the anchoring worker and the embedded chain."""
     import waitress
 
     from webapp import create_app
 
-    app = create_app(current_config())
+    config = current_config()
+    registry, _ = provision_registry(config)
+    if not no_anchor:
+        ledger = installation.open_ledger(config)
+        anchorer = Anchorer(ledger.engine, open_registry(config, connect(config, start_node=False)),
+                            AnchorPolicy(config.anchor_batch_size, config.anchor_max_age_seconds))
+        threading.Thread(target=anchorer.watch, name="anchorer", daemon=True).start()
+        click.echo(f"anchoring worker: every {anchorer.policy.batch_size} records or "
+                   f"{anchorer.policy.max_age_seconds:g} s, to {registry.address} on chain {registry.chain_id}")
+    app = create_app(config, registry=registry)
     click.echo(f"CarbonLedger portal on http://{host}:{port}/  (Ctrl+C to stop)")
     waitress.serve(app, host=host, port=port, threads=threads, ident="carbonledger")
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from ledger import merkle
-from ledger.anchoring import AnchorPolicy, Anchorer
+from ledger.anchoring import Anchorer, AnchorPolicy
 from ledger.bundles import NotAnchoredError, build_bundle
 from ledger.chain import CheckpointRegistryClient, connect, deploy_registry
 from ledger.config import Config

@@ -12,6 +12,8 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from ledger import demo, installation
+from ledger.anchoring import Anchorer
+from ledger.chain import CheckpointRegistryClient, connect, deploy_registry
 from ledger.config import Config
 from ledger.service import Ledger
 from webapp import create_app
@@ -25,21 +27,28 @@ class Portal:
     app: Flask
     ledger: Ledger
     config: Config
+    registry: CheckpointRegistryClient
+
+    def anchor(self) -> None:
+        """What the anchoring worker does when a checkpoint is due."""
+        Anchorer(self.ledger.engine, self.registry).step(force=True)
 
 
 @pytest.fixture
 def portal(tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[Portal]:
     db = getattr(request, "param", None)
-    config = Config(home=tmp_path / "home", database_url=db or "")
+    config = Config(home=tmp_path / "home", database_url=db or "", chain="tester")
     ledger = installation.init(config).ledger
     demo.load(ledger, config.home / "demo-keys")
+    registry = deploy_registry(config, connect(config))
+    Anchorer(ledger.engine, registry).step(force=True)
     accounts = Accounts(ledger.engine, portal_secret(config))
     accounts.add_user("tea", PASSWORD, "supplier", "hangzhou-spring-tea")
     accounts.add_user("volt", PASSWORD, "supplier", "shenzhen-voltcraft")
     accounts.add_user("audit", PASSWORD, "auditor")
     accounts.add_user("root", PASSWORD, "admin")
-    app = create_app(config, testing=True)
-    yield Portal(app, ledger, config)
+    app = create_app(config, testing=True, registry=registry)
+    yield Portal(app, ledger, config, registry)
     ledger.engine.dispose()
 
 

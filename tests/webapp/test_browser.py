@@ -90,12 +90,17 @@ def test_supplier_submits_consumer_verifies_tampering_fails(portal: Portal, base
     assert "SH-E2E-1" in d.find_element(By.ID, "records").text
     _shot(d, "supplier-records")
 
+    portal.anchor()  # the worker's next checkpoint
+    d.get(f"{base_url}/supplier/")
+    assert "anchored" in d.find_element(By.ID, "records").text
     d.get(base_url)
     d.find_element(By.ID, "q").send_keys("ORD-E2E-1")
     d.find_element(By.CSS_SELECTOR, "form.search button").click()
     _wait_for(d, "Order ORD-E2E-1")
     badge = d.find_element(By.ID, "badge")
     assert "Verified" in badge.text and "ok" in badge.get_attribute("class")
+    assert "read from the chain just now" in badge.text
+    assert "verified on chain" in d.find_element(By.CSS_SELECTOR, "table.verification").text
     qr_loaded = d.execute_script("const i = document.querySelector('.qr img'); return i.complete && i.naturalWidth")
     assert qr_loaded and qr_loaded > 50
     _shot(d, "consumer-verified")

@@ -25,6 +25,7 @@ def test_order_page_shows_journey_correction_and_verified_badge(client) -> None:
     assert "Port of Shanghai (CNSHA)" in page and "Port of Hamburg (DEHAM)" in page
     assert page.index("Hangzhou (CNHGH)") < page.index("Duisburg (DEDUI)")  # legs in travel order
     assert 'id="badge"' in page and "Verified" in page and "FAILED" not in page
+    assert "read from the chain just now" in page and "awaiting anchoring" not in page
     corrected = client.get(f"/p/{order_public_id('ORD-TEA-1003')}").get_data(as_text=True)
     assert "corrected by record" in corrected
     qr = client.get(f"/p/{order_public_id('ORD-TEA-1001')}/qr.svg")
