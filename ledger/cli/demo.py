@@ -7,7 +7,7 @@ import json
 import click
 
 from ledger import demo, installation
-from ledger.anchoring import AnchorPolicy, Anchorer
+from ledger.anchoring import Anchorer, AnchorPolicy
 from ledger.bundles import build_bundle
 from ledger.chain.provision import provision_registry
 from ledger.cli import main

@@ -7,7 +7,7 @@ import threading
 import click
 
 from ledger import installation
-from ledger.anchoring import AnchorPolicy, Anchorer
+from ledger.anchoring import Anchorer, AnchorPolicy
 from ledger.chain import connect, open_registry
 from ledger.chain.provision import provision_registry
 from ledger.cli import main
