@@ -49,10 +49,12 @@ class RootMismatchError(ProofError):
 
 
 def leaf_hash(data: bytes) -> bytes:
+    """RFC 6962 leaf hash ``SHA-256(0x00 || data)``: what the log commits to for one entry."""
     return hashlib.sha256(LEAF_PREFIX + data).digest()
 
 
 def node_hash(left: bytes, right: bytes) -> bytes:
+    """RFC 6962 interior node hash ``SHA-256(0x01 || left || right)`` (no length checks: hot path)."""
     return hashlib.sha256(NODE_PREFIX + left + right).digest()
 
 
@@ -274,6 +276,33 @@ def consistency_spec(size1: int, size2: int) -> list[list[Node]]:
 def assemble(spec: Iterable[Sequence[Node]], get: Callable[[Node], bytes]) -> list[bytes]:
     """Turn a proof spec into hashes using ``get`` for perfect subtree hashes."""
     return [fold([get(node) for node in part]) for part in spec]
+
+
+NodeGetter = Callable[[int, int], bytes]
+"""``get_node(level, index)``: hash of the perfect subtree of ``2**level`` leaves from ``index << level``."""
+
+
+def root_from_subtrees(size: int, get_node: NodeGetter) -> bytes:
+    """Root of the first ``size`` leaves, from at most one perfect subtree per set bit of ``size``."""
+    spec = root_spec(size)
+    return fold([get_node(*node) for node in spec]) if spec else EMPTY_ROOT
+
+
+def inclusion_proof(index: int, size: int, get_node: NodeGetter) -> list[bytes]:
+    """RFC 6962 §2.1.1 audit path of leaf ``index`` in the tree of ``size`` leaves, O(log n) reads.
+
+    Raises ``ValueError`` unless ``0 <= index < size``.
+    """
+    return assemble(inclusion_spec(index, size), lambda node: get_node(*node))
+
+
+def consistency_proof(size1: int, size2: int, get_node: NodeGetter) -> list[bytes]:
+    """RFC 6962 §2.1.2 consistency proof from ``size1`` to ``size2`` leaves, O(log n) reads.
+
+    Empty when ``size1`` is 0 or equals ``size2`` (RFC 9162 §2.1.4); raises ``ValueError``
+    unless ``0 <= size1 <= size2``.
+    """
+    return assemble(consistency_spec(size1, size2), lambda node: get_node(*node))
 
 
 def perfect_root(leaves: Sequence[bytes]) -> bytes:

@@ -80,8 +80,12 @@ def _ranges_query(count: int) -> TextClause:
     return text(f"SELECT level, idx, hash FROM merkle_nodes WHERE {terms}")
 
 
-class TreeSizeError(NotFoundError):
-    """A size or index outside the current tree was asked for."""
+class TreeSizeError(NotFoundError, ValueError):
+    """A size or index outside the current tree was asked for.
+
+    A :class:`NotFoundError` so the CLI and portal answer it as a user error (exit 2 / 404),
+    and a ``ValueError`` so callers that only know the built-ins catch a bad argument.
+    """
 
 
 class MerkleStore:

@@ -380,3 +380,36 @@ def test_consistency_proof_fails_for_any_other_size1(case, data) -> None:  # typ
     other = data.draw(st.integers(1, size2).filter(lambda s: s != size1), label="other size1")
     with pytest.raises(ProofError):
         merkle.verify_consistency(other, size2, _root(size1), _root(size2), proof)
+
+
+@pytest.mark.parametrize("size", [0, 1, 2, 3, 7, 8, 9, 100, MAX_SIZE])
+def test_getter_api_matches_spec_and_assemble(size: int) -> None:
+    """``root_from_subtrees``/``inclusion_proof``/``consistency_proof`` take ``get_node(level, index)``."""
+    get = _getter(size)
+    reads: list[merkle.Node] = []
+
+    def get_node(level: int, index: int) -> bytes:
+        reads.append((level, index))
+        return get((level, index))
+
+    assert merkle.root_from_subtrees(size, get_node) == _root(size)
+    assert len(reads) == bin(size).count("1")
+    for index in {0, size // 2, size - 1} if size else set():
+        reads.clear()
+        proof = merkle.inclusion_proof(index, size, get_node)
+        merkle.verify_inclusion(_tree()[0][index], index, size, proof, _root(size))
+        assert len(reads) <= 2 * max(1, size.bit_length()) ** 2  # O(log^2 n) subtrees at most, never O(n)
+    for size1 in {s for s in (0, 1, size // 3, size) if s <= size}:
+        proof = merkle.consistency_proof(size1, size, get_node)
+        merkle.verify_consistency(size1, size, _root(size1), _root(size), proof)
+
+
+@pytest.mark.parametrize(("call", "message"), [
+    (lambda: merkle.inclusion_proof(3, 3, _getter(3)), "index 3 out of range for tree size 3"),
+    (lambda: merkle.inclusion_proof(0, 0, _getter(0)), "index 0 out of range for tree size 0"),
+    (lambda: merkle.consistency_proof(4, 3, _getter(3)), "need 0 <= size1 <= size2, got 4 and 3"),
+], ids=["index-at-size", "empty-tree", "shrinking"])
+def test_getter_api_refuses_out_of_range(call, message: str) -> None:  # type: ignore[no-untyped-def]
+    with pytest.raises(ValueError, match=message) as info:
+        call()
+    assert type(info.value) is ValueError

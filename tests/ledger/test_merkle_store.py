@@ -167,6 +167,7 @@ def test_out_of_range_raises_tree_size_error(engine: Engine, call, message: str)
     with engine.connect() as conn, pytest.raises(TreeSizeError, match=message) as info:
         call(MerkleStore(conn))
     assert type(info.value) is TreeSizeError
+    assert isinstance(info.value, ValueError)
 
 
 def test_empty_log(engine: Engine) -> None:
