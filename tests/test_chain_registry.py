@@ -195,3 +195,12 @@ def test_shared_consistency_vectors_on_chain(registry: CheckpointRegistryClient,
         ok = _encodable(v["root1"], v["root2"], *v["proof"]) and registry.verify_consistency(
             v["size1"], v["size2"], v["root1"], v["root2"], v["proof"])
         assert ok is (not v["wantErr"]), name
+
+
+def test_waits_for_the_configured_confirmations(config: Config) -> None:
+    from dataclasses import replace
+
+    chain = connect(replace(config, confirmations=3))
+    registry, _ = CheckpointRegistryClient.deploy(chain)
+    tx = registry.append_checkpoint(4, root(4), [], "")
+    assert chain.block_number() >= tx.block_number + 2
