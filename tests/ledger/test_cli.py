@@ -134,11 +134,28 @@ def test_revoked_key_can_no_longer_submit(run, supplier: Path, tmp_path: Path) -
     assert code == 2 and "has been revoked" in err
 
 
-def test_demo_loads_once_and_the_entry_point_is_installed(tmp_path: Path) -> None:
+@pytest.fixture
+def demo_home(tmp_path: Path):  # type: ignore[no-untyped-def]
+    """A home for the demo; its detached anvil node is stopped afterwards."""
+    yield tmp_path
+    exe = Path(sys.executable).with_name("carbonledger")
+    subprocess.run([str(exe), "--home", str(tmp_path), "chain", "stop"], capture_output=True, text=True)
+
+
+def test_demo_loads_once_and_the_entry_point_is_installed(demo_home: Path) -> None:
+    tmp_path = demo_home
     exe = Path(sys.executable).with_name("carbonledger")
     first = subprocess.run([str(exe), "--home", str(tmp_path), "demo"], capture_output=True, text=True, check=True)
     second = subprocess.run([str(exe), "--home", str(tmp_path), "demo"], capture_output=True, text=True, check=True)
     assert "0 already present" in first.stdout and "0 new record(s)" in second.stdout
+    assert "(deployed now)" in first.stdout and "VERIFIED against the chain" in first.stdout
+    assert "(deployed now)" not in second.stdout and "VERIFIED against the chain" in second.stdout
+    bundle = next(tmp_path.glob("proof-record-*.json"))
+    verified = subprocess.run([str(exe), "--home", str(tmp_path), "verify", str(bundle), "--json"],
+                              capture_output=True, text=True)
+    assert verified.returncode == 0 and json.loads(verified.stdout)["ok"] is True
+    audit = subprocess.run([str(exe), "--home", str(tmp_path), "audit-log"], capture_output=True, text=True)
+    assert audit.returncode == 0 and "all hold" in audit.stdout
     status = json.loads(subprocess.run([str(exe), "--home", str(tmp_path), "status", "--json"],
                                        capture_output=True, text=True, check=True).stdout)
     assert status["records_by_kind"]["correction"] == 1 and len(status["participants"]) == 9
