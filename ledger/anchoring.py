@@ -39,8 +39,9 @@ log = logging.getLogger(__name__)
 
 LEASE_NAME = "anchorer"
 LEASE_SECONDS = 120.0
-"""Longer than one anchoring step takes (a transaction and its confirmations) on any
-chain we target, short enough that a killed anchorer is replaced within two minutes."""
+"""Default lease: longer than one anchoring step takes (a transaction and its
+confirmations) on any chain we target, short enough that a killed anchorer is replaced
+within two minutes. ``CARBONLEDGER_ANCHOR_LEASE`` changes it."""
 
 
 class RegistryClient(Protocol):
@@ -88,18 +89,20 @@ class Anchorer:
     """Anchors one ledger database to one registry."""
 
     def __init__(self, engine: Engine, registry: RegistryClient, policy: AnchorPolicy | None = None,
-                 clock: Callable[[], datetime] = _now, holder: str | None = None) -> None:
+                 clock: Callable[[], datetime] = _now, holder: str | None = None,
+                 lease_seconds: float = LEASE_SECONDS) -> None:
         self.engine = engine
         self.registry = registry
         self.policy = policy or AnchorPolicy()
         self.clock = clock
         self.holder = holder or f"{socket.gethostname()}:{os.getpid()}"
+        self.lease_seconds = lease_seconds
 
     # -- the lease ----------------------------------------------------------------
     def acquire_lease(self) -> bool:
         """Take or renew the lease; False if another live anchorer holds it."""
         now = self.clock()
-        until = now + timedelta(seconds=LEASE_SECONDS)
+        until = now + timedelta(seconds=self.lease_seconds)
         with write_transaction(self.engine) as conn:
             taken = conn.execute(
                 update(AnchorLeaseRow)
@@ -213,7 +216,7 @@ class Anchorer:
             root = store.root(size)
             proof = store.consistency_proof(anchored, size) if anchored else []
         try:
-            tx = self.registry.append_checkpoint(size, root, proof, f"carbonledger:size={size}")
+            tx = self.registry.append_checkpoint(size, root, proof, "")  # a URI would cost ~22k gas and say nothing new
         except ContractRevert as exc:
             if exc.name not in STALE_EXTENSION_ERRORS:
                 raise

@@ -14,7 +14,8 @@ from pathlib import Path
 
 DEFAULT_HOME = Path("var")
 
-_SECRET_VARS = frozenset({"CARBONLEDGER_ANCHOR_KEY", "CARBONLEDGER_ANCHOR_KEYSTORE_PASSWORD"})
+_SECRET_VARS = frozenset({"CARBONLEDGER_ANCHOR_KEY", "CARBONLEDGER_ANCHOR_KEYSTORE_PASSWORD", "CARBONLEDGER_SECRET_KEY",
+                          "CARBONLEDGER_KEY_PASSPHRASE", "CARBONLEDGER_USER_PASSWORD"})
 """Kept out of ``Config.extra`` (which shows in reprs and logs); read into hidden fields instead."""
 
 
@@ -38,12 +39,13 @@ class Config:
     chain: str = "embedded"
     anchor_batch_size: int = 1000
     anchor_max_age_seconds: float = 30.0
+    anchor_lease_seconds: float = 120.0
     confirmations: int = 1
     chain_port: int = 0
     anchor_key: str = field(default="", repr=False)
     anchor_keystore: str = ""
     anchor_keystore_password: str = field(default="", repr=False)
-    portal_secret: str = ""
+    portal_secret: str = field(default="", repr=False)
     extra: Mapping[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -73,6 +75,7 @@ class Config:
             chain=env.get("CARBONLEDGER_CHAIN", "embedded"),
             anchor_batch_size=int(env.get("CARBONLEDGER_ANCHOR_BATCH_SIZE", "1000")),
             anchor_max_age_seconds=float(env.get("CARBONLEDGER_ANCHOR_MAX_AGE", "30")),
+            anchor_lease_seconds=float(env.get("CARBONLEDGER_ANCHOR_LEASE", "120")),
             confirmations=int(env.get("CARBONLEDGER_CONFIRMATIONS", "1")),
             chain_port=int(env.get("CARBONLEDGER_CHAIN_PORT", "0")),
             anchor_key=env.get("CARBONLEDGER_ANCHOR_KEY", ""),

@@ -28,7 +28,8 @@ def _anchorer(config: Config) -> Anchorer:
     ledger = installation.open_ledger(config)
     registry = open_registry(config, connect(config))
     return Anchorer(ledger.engine, registry,
-                    AnchorPolicy(config.anchor_batch_size, config.anchor_max_age_seconds))
+                    AnchorPolicy(config.anchor_batch_size, config.anchor_max_age_seconds),
+                    lease_seconds=config.anchor_lease_seconds)
 
 
 @main.command()

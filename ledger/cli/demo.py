@@ -34,7 +34,8 @@ def demo_command() -> None:
     click.echo("Participants: " + ", ".join(loaded.participants))
 
     registry, deployed = provision_registry(config)
-    anchorer = Anchorer(ledger.engine, registry, AnchorPolicy(config.anchor_batch_size, config.anchor_max_age_seconds))
+    anchorer = Anchorer(ledger.engine, registry, AnchorPolicy(config.anchor_batch_size, config.anchor_max_age_seconds),
+                    lease_seconds=config.anchor_lease_seconds)
     try:
         anchored = anchorer.step(force=True)
     finally:

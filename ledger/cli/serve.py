@@ -32,7 +32,8 @@ def serve(host: str, port: int, threads: int, no_anchor: bool) -> None:
     if not no_anchor:
         ledger = installation.open_ledger(config)
         anchorer = Anchorer(ledger.engine, open_registry(config, connect(config, start_node=False)),
-                            AnchorPolicy(config.anchor_batch_size, config.anchor_max_age_seconds))
+                            AnchorPolicy(config.anchor_batch_size, config.anchor_max_age_seconds),
+                    lease_seconds=config.anchor_lease_seconds)
         threading.Thread(target=anchorer.watch, name="anchorer", daemon=True).start()
         click.echo(f"anchoring worker: every {anchorer.policy.batch_size} records or "
                    f"{anchorer.policy.max_age_seconds:g} s, to {registry.address} on chain {registry.chain_id}")
