@@ -95,6 +95,7 @@ class MerkleStore:
         self.conn = conn
 
     def size(self) -> int:
+        """Number of leaves in the log, as this transaction sees it."""
         last = self.conn.execute(_size_query).scalar()
         return 0 if last is None else last + 1
 
@@ -106,6 +107,8 @@ class MerkleStore:
         otherwise compute parents from each other's half-written levels.
         """
         for h in leaf_hashes:
+            if not isinstance(h, bytes):
+                raise TypeError(f"leaf hash must be bytes, got {type(h).__name__}")
             if len(h) != merkle.HASH_SIZE:
                 raise ValueError(f"leaf hash of {len(h)} bytes, want {merkle.HASH_SIZE}")
         old = self.size()
@@ -204,6 +207,7 @@ class MerkleStore:
         return merkle.fold([hashes[n] for n in spec])
 
     def leaf_hash(self, index: int) -> bytes:
+        """The stored RFC 6962 leaf hash at ``index``; :class:`TreeSizeError` beyond the log."""
         h = self.conn.execute(select(_nodes.c.hash).where(_nodes.c.level == 0, _nodes.c.idx == index)).scalar()
         if h is None:
             raise TreeSizeError(f"no leaf at index {index} (size {self.size()})")

@@ -188,6 +188,14 @@ def test_malformed_leaf_hash_is_refused_before_anything_is_written(engine: Engin
         assert store.size() == 0
 
 
+def test_leaf_hash_of_another_type_is_a_type_error(engine: Engine) -> None:
+    with write_transaction(engine) as conn:
+        store = MerkleStore(conn)
+        with pytest.raises(TypeError, match="leaf hash must be bytes, got str"):
+            store.append([_leaves()[0], "00" * 16])
+        assert store.size() == 0
+
+
 @pytest.mark.parametrize("statement", [
     "UPDATE merkle_nodes SET hash = :h WHERE level = 0 AND idx = 0",
     "UPDATE merkle_nodes SET idx = idx + 100 WHERE level = 4",
