@@ -68,6 +68,17 @@ _size_query = select(func.max(_nodes.c.idx)).where(_nodes.c.level == 0)
 
 
 @functools.cache
+def _ranges_sql(count: int, mark: str) -> str:
+    """:func:`_ranges_query` in the driver's own positional placeholders, for ``exec_driver_sql``.
+
+    Skips Core's named-parameter processing (~0.02 ms a proof) and row wrapping: proofs at
+    10**6 leaves went from 0.38-0.46 to 0.29-0.35 ms median on SQLite.
+    """
+    terms = " OR ".join(f"(level = {mark} AND idx >= {mark} AND idx < {mark})" for _ in range(count))
+    return f"SELECT level, idx, hash FROM merkle_nodes WHERE {terms}"
+
+
+@functools.cache
 def _ranges_query(count: int) -> TextClause:
     """One statement reading ``count`` index ranges ``(level = :lN AND :aN <= idx < :bN)``.
 
@@ -175,12 +186,18 @@ class MerkleStore:
             ranges[(base, idx * span, (idx + 1) * span)] = (level, idx)
         found: dict[tuple[int, int], bytes] = {}
         keys = list(ranges)
+        mark = _PLACEHOLDERS.get(self.conn.dialect.paramstyle)
         for start in range(0, len(keys), _RANGES_PER_QUERY):
             chunk = keys[start:start + _RANGES_PER_QUERY]
-            params = {}
-            for i, (base, lo, hi) in enumerate(chunk):
-                params[f"l{i}"], params[f"a{i}"], params[f"b{i}"] = base, lo, hi
-            for lvl, idx, h in self.conn.execute(_ranges_query(len(chunk)), params):
+            if mark is not None:
+                flat = tuple(x for key in chunk for x in key)
+                rows = self.conn.exec_driver_sql(_ranges_sql(len(chunk), mark), flat).fetchall()
+            else:
+                params = {}
+                for i, (base, lo, hi) in enumerate(chunk):
+                    params[f"l{i}"], params[f"a{i}"], params[f"b{i}"] = base, lo, hi
+                rows = self.conn.execute(_ranges_query(len(chunk)), params).fetchall()
+            for lvl, idx, h in rows:
                 found[(lvl, idx)] = h
         out: dict[merkle.Node, bytes] = {}
         for (base, lo, hi), node in ranges.items():

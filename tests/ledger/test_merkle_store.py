@@ -130,6 +130,24 @@ def test_sampled_proofs_verify(engine: Engine) -> None:
                                       store.consistency_proof(size1, size2))
 
 
+def test_core_fallback_for_drivers_without_a_known_paramstyle(engine: Engine, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """Inserts and proof reads through Core (named parameters) give the same tree and proofs."""
+    from ledger import merkle_store
+
+    monkeypatch.setattr(merkle_store, "_PLACEHOLDERS", {})
+    size = 300
+    with write_transaction(engine) as conn:
+        for start, end in ((0, 1), (1, 17), (17, 255), (255, size)):
+            MerkleStore(conn).append(_leaves()[start:end])
+    with engine.connect() as conn:
+        store = MerkleStore(conn)
+        assert [store.root(s) for s in (0, 16, 17, 256, size)] == [_reference_root(s) for s in (0, 16, 17, 256, size)]
+        for index in (0, 16, 255, size - 1):
+            merkle.verify_inclusion(_leaves()[index], index, size, store.inclusion_proof(index, size),
+                                    _reference_root(size))
+        merkle.verify_consistency(17, size, _reference_root(17), _reference_root(size), store.consistency_proof(17, size))
+
+
 @pytest.mark.parametrize("size", [1, 17, 256, 1000, SIZE])
 def test_root_agrees_with_pymerkle(engine: Engine, size: int) -> None:
     # pymerkle 7 with its default security mode prefixes leaves with 0x00 and nodes with
