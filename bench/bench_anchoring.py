@@ -19,7 +19,7 @@ import time
 from pathlib import Path
 
 from ledger import installation
-from ledger.anchoring import AnchorPolicy, Anchorer
+from ledger.anchoring import Anchorer, AnchorPolicy
 from ledger.audit import audit_log
 from ledger.chain import CheckpointRegistryClient, connect, deploy_registry
 from ledger.chain.node import AnvilNode, free_port

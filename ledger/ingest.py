@@ -144,6 +144,10 @@ def _refs(model: Any) -> list[tuple[str, str]]:
         refs.append(("order_id", model.order_id))
     elif kind == "correction":
         refs.append(("supersedes", model.supersedes))
+    elif kind == "audit_report":
+        refs.append(("report_id", model.report_id))
+    elif kind == "model":
+        refs.append(("model_hash", model.model_hash))
     elif kind == "participant":
         refs.append(("participant_id", model.participant_id))
     elif kind == "key":

@@ -14,8 +14,11 @@ from pathlib import Path
 import click
 import numpy as np
 
+from ledger import installation
 from ledger.cli import EXIT_BAD_INPUT, main
-from ledger.cli.context import echo_json, fail, user_errors
+from ledger.cli.context import current_config, echo_json, fail, user_errors
+from ledger.estimators import load_registered, register_model, training_legs
+from ledger.footprints import record_footprint
 
 HELDOUT_FILE = "heldout.jsonl"
 
@@ -29,22 +32,29 @@ def model() -> None:
 @click.option("--from-jsonl", "jsonl", type=click.Path(exists=True, dir_okay=False, path_type=Path),
               help="Transport-leg records with primary fuel, one JSON object a line.")
 @click.option("--simulate", type=click.IntRange(min=200), help="Simulate this many legs instead.")
+@click.option("--from-store", is_flag=True, help="Learn from the ledger's own legs with primary fuel data.")
 @click.option("--out", "out", required=True, type=click.Path(file_okay=False, path_type=Path), help="Model directory.")
 @click.option("--seed", type=int, default=20250101, show_default=True, help="Simulator and LightGBM seed.")
 @click.option("--holdout", type=click.FloatRange(0.0, 0.5), default=0.2, show_default=True,
               help="Last share of legs by departure kept out of training, for evaluate.")
 @click.option("--json", "as_json", is_flag=True, help="Print the model card record as JSON.")
 @user_errors
-def train_cmd(jsonl: Path | None, simulate: int | None, out: Path, seed: int, holdout: float, as_json: bool) -> None:
+def train_cmd(jsonl: Path | None, simulate: int | None, from_store: bool, out: Path, seed: int, holdout: float,
+              as_json: bool) -> None:
     """Train P10/P50/P90 models and save them with their metadata and hash."""
     from carbon_models.estimator import TrainConfig, build_training_set, model_card_record, save_model, train_estimator
     from carbon_models.estimator.dataset import read_legs_jsonl, write_legs_jsonl
     from carbon_models.estimator.evaluate import heldout_split
     from carbon_models.estimator.simulator import simulate_fleet
 
-    if (jsonl is None) == (simulate is None):
-        fail("give exactly one of --from-jsonl and --simulate", EXIT_BAD_INPUT, as_json=as_json)
-    if simulate is not None:
+    if [jsonl is not None, simulate is not None, from_store].count(True) != 1:
+        fail("give exactly one of --from-jsonl, --simulate and --from-store", EXIT_BAD_INPUT, as_json=as_json)
+    if from_store:
+        found = training_legs(installation.open_ledger(current_config()))
+        legs, dists = found.legs, found.distances
+        click.echo(f"{len(legs)} legs with primary fuel data in the ledger ({found.skipped_without_fuel} without fuel, "
+                   f"{found.skipped_unresolved} without a resolvable distance)", err=True)
+    elif simulate is not None:
         legs, dists = simulate_fleet(simulate, np.random.default_rng(seed))
     else:
         pairs = list(read_legs_jsonl(jsonl))  # type: ignore[arg-type]
@@ -104,3 +114,28 @@ def evaluate_cmd(model_dir: Path, out: Path, legs_path: Path | None, expected_ha
                f"reduction {o.get('mape_reduction_vs_default', float('nan')):.0%}); "
                f"bias {o['model_p50']['bias']:+.1%}; P10-P90 coverage {o['model_p50']['p10_p90_coverage']:.1%}")
     click.echo(f"  report and plots in {out}")
+
+
+@model.command("register")
+@click.argument("model_dir", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@user_errors
+def register_cmd(model_dir: Path) -> None:
+    """Verify a trained model and record its hash and card in the ledger (operator-signed)."""
+    config = current_config()
+    model_hash, receipt = register_model(installation.open_ledger(config, need_operator_key=True), config.home,
+                                         model_dir)
+    click.echo(f"model {model_hash} {'already registered' if receipt.duplicate else 'registered'} at seq {receipt.seq}")
+
+
+@model.command("footprint")
+@click.argument("order_ids", nargs=-1, required=True)
+@click.option("--model", "model_hash", required=True, help="Hash of a registered model.")
+@user_errors
+def footprint_cmd(order_ids: tuple[str, ...], model_hash: str) -> None:
+    """Record the footprints of ORDER_IDS using the registered model for legs without fuel data."""
+    config = current_config()
+    ledger = installation.open_ledger(config, need_operator_key=True)
+    estimator = load_registered(ledger, config.home, model_hash)
+    for order_id in order_ids:
+        receipt = record_footprint(ledger, order_id, estimator=estimator)
+        click.echo(f"{order_id}: footprint recorded at seq {receipt.seq}")

@@ -231,18 +231,46 @@ class CorrectionRecord(_RecordBase):
     replacement: dict[str, Any] | None = None
 
 
+class AuditReportRecord(_RecordBase):
+    """A finished audit report, fixed by its hash; signed by the service.
+
+    The report itself (JSON, kept by the portal) is not in the log, only its SHA-256 over
+    its RFC 8785 canonical bytes: anyone holding the report can recompute the hash and
+    prove it is the one the operator signed and anchored.
+    """
+
+    kind: Literal["audit_report"]
+    report_id: Identifier
+    report_sha256: Annotated[str, Field(pattern=r"^[0-9a-f]{64}$")]
+    scope: dict[str, Any]
+    ok: bool
+    findings: Annotated[int, Field(ge=0)]
+
+
+class ModelRecord(_RecordBase):
+    """A registered estimator model: its content hash and card; signed by the service.
+
+    Footprints that used the model name this hash, so an auditor can fetch the artefact,
+    check it hashes to this value and reproduce every estimate.
+    """
+
+    kind: Literal["model"]
+    model_hash: Annotated[str, Field(pattern=r"^[0-9a-f]{64}$")]
+    card: dict[str, Any]
+
+
 AnyRecord = Annotated[
-    ParticipantRecord | KeyRecord | ShipmentRecord | TransportLegRecord | HubOperationRecord | EnergyBillRecord | EpcisEventRecord | FootprintRecord | CorrectionRecord,
+    ParticipantRecord | KeyRecord | ShipmentRecord | TransportLegRecord | HubOperationRecord | EnergyBillRecord | EpcisEventRecord | FootprintRecord | CorrectionRecord | AuditReportRecord | ModelRecord,
     Field(discriminator="kind"),
 ]
 
 RECORD_KINDS: tuple[str, ...] = (
     "participant", "key", "shipment", "transport_leg", "hub_operation",
-    "energy_bill", "epcis_event", "footprint", "correction",
+    "energy_bill", "epcis_event", "footprint", "correction", "audit_report", "model",
 )
 """Kinds in the order the docs list them."""
 
-SERVICE_ONLY_KINDS = frozenset({"participant", "key", "footprint"})
+SERVICE_ONLY_KINDS = frozenset({"participant", "key", "footprint", "audit_report", "model"})
 """Kinds only the ledger service's own key may sign: identity and computed results."""
 
 _adapter: TypeAdapter[Any] = TypeAdapter(AnyRecord)
