@@ -228,10 +228,16 @@ class Anchorer:
         return AnchorResult(cp, recovered, 0, reason)
 
     def watch(self, interval: float = 2.0, stop: Callable[[], bool] = lambda: False) -> None:
-        """Anchor whenever due until ``stop()``; chain outages leave records pending."""
-        while not stop():
-            try:
-                self.step()
-            except ChainUnavailableError as exc:
-                log.warning("chain unavailable, records stay pending: %s", exc)
-            time.sleep(interval)
+        """Anchor whenever due until ``stop()``; chain outages leave records pending.
+
+        The lease is released on the way out, so a successor need not wait for it to expire.
+        """
+        try:
+            while not stop():
+                try:
+                    self.step()
+                except ChainUnavailableError as exc:
+                    log.warning("chain unavailable, records stay pending: %s", exc)
+                time.sleep(interval)
+        finally:
+            self.release_lease()

@@ -103,7 +103,8 @@ def audit_log(ledger: Ledger, chain: CheckpointReader | None,
                 env = json.loads(rec.envelope_bytes)
                 canonical = canonical_bytes(env)
                 record = env["record"]
-                canonical_record = canonical_bytes(record)
+                canonical_record = _record_bytes(rec.envelope_bytes) if canonical == rec.envelope_bytes \
+                    else canonical_bytes(record)
                 seq_ok = env["seq"] == rec.seq
                 key_id, signature = env["key_id"], from_b64url(env["signature"])
             except (ValueError, KeyError, TypeError) as exc:
@@ -135,6 +136,17 @@ def audit_log(ledger: Ledger, chain: CheckpointReader | None,
             progress(end, report.log_size)
     report.seconds = time.perf_counter() - started
     return report
+
+
+def _record_bytes(envelope: bytes) -> bytes:
+    """The canonical record inside a canonical envelope, without canonicalising it again.
+
+    In JCS the envelope's members are ``key_id, received_at, record, seq, signature``; the
+    first ``"record":`` is the top-level one (the two strings before it cannot contain a
+    quote unescaped) and the last ``,"seq":`` is too (only a number and base64url follow).
+    """
+    start = envelope.index(b'"record":') + len(b'"record":')
+    return envelope[start:envelope.rindex(b',"seq":')]
 
 
 def _replay_identity(seq: int, record: Any, signer: str, keys: dict[str, _Key]) -> None:
