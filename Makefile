@@ -35,8 +35,20 @@ test: install browser $(NODE_STAMP)
 	npx --no-install hardhat test
 	$(BIN)/pytest -q
 
-demo: install
+# Sets up ./var (database, keys, demo data), anchors it on the embedded chain, verifies
+# a proof bundle, then serves the portal with its anchoring worker (Ctrl+C stops it).
+demo: install $(NODE_STAMP)
 	$(BIN)/carbonledger demo
+	$(BIN)/carbonledger serve --host 127.0.0.1 --port 5000
+
+bench: install $(NODE_STAMP)
+	$(BIN)/python bench/bench_ingest.py
+	$(BIN)/python bench/bench_merkle.py
+	$(BIN)/python bench/bench_anchoring.py
+	$(BIN)/python bench/bench_gas.py
+	$(BIN)/python bench/bench_footprint.py
+	$(BIN)/python bench/bench_estimator.py
 
 clean:
-	rm -rf $(VENV) var node_modules
+	-$(BIN)/carbonledger chain stop 2>/dev/null
+	rm -rf $(VENV) var node_modules build artifacts cache
