@@ -1,7 +1,7 @@
 """Public identifiers: what a consumer's link or QR code carries instead of an order id.
 
 An order id is the merchant's internal reference and may be guessable or sensitive; the
-public id is a keyed-free but one-way digest of it, stable forever (it is derived, never
+public id is a one-way digest of it (no key needed to derive it), stable forever (it is derived, never
 stored apart from the lookup index), and short enough for a QR code.
 """
 
