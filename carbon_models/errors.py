@@ -2,38 +2,18 @@
 
 Every error is a :class:`FootprintError`, a ``ValueError`` that names the record and the
 field at fault, so a caller (the CLI, the portal) can report it without a traceback.
-``carbon_models`` does not import the ledger's exception hierarchy: it stays a pure
-library that the ledger depends on, never the other way round.
+The base is the ledger's own :class:`~ledger.errors.LedgerError` (``carbon_models``
+already reads the ledger's record schemas, a pure module), so the CLI, the portal and the
+API report footprint errors exactly like every other bad input.
 """
 
 from __future__ import annotations
 
+from ledger.errors import LedgerError
 
-class FootprintError(ValueError):
+
+class FootprintError(LedgerError, ValueError):
     """Bad input to a footprint: the record and field at fault, and why."""
-
-    def __init__(self, message: str, *, record: str | None = None, field: str | None = None) -> None:
-        super().__init__(message)
-        self.message = message
-        self.record = record
-        self.field = field
-
-    def __str__(self) -> str:
-        where = []
-        if self.record is not None:
-            where.append(f"record {self.record}")
-        if self.field is not None:
-            where.append(f"field {self.field}")
-        return f"{', '.join(where)}: {self.message}" if where else self.message
-
-    def to_dict(self) -> dict[str, str]:
-        """The JSON shape of this error in ``--json`` output."""
-        out = {"error": type(self).__name__, "message": self.message}
-        if self.record is not None:
-            out["record"] = self.record
-        if self.field is not None:
-            out["field"] = self.field
-        return out
 
 
 class InvalidRecordError(FootprintError):

@@ -13,9 +13,9 @@ from dataclasses import dataclass
 from typing import Any
 
 import carbon_models
-from carbon_models import FootprintError, OrderFootprint
+from carbon_models import OrderFootprint
 from carbon_models.estimation import LegEstimator
-from ledger.errors import NotFoundError, SchemaError
+from ledger.errors import NotFoundError
 from ledger.ingest import Receipt
 from ledger.provenance import RecordView, order_view, record_view
 from ledger.service import Ledger, StoredRecord
@@ -72,11 +72,8 @@ def gather_inputs(ledger: Ledger, order_id: str) -> FootprintInputs:
 def compute(ledger: Ledger, order_id: str, factor_set: str | None = None,
             estimator: LegEstimator | None = None) -> tuple[OrderFootprint, FootprintInputs]:
     inputs = gather_inputs(ledger, order_id)
-    try:
-        result = carbon_models.footprint_order(inputs.shipments, inputs.legs, inputs.hubs, factor_set=factor_set,
-                                               estimator=estimator, order_id=order_id)
-    except FootprintError as exc:
-        raise SchemaError(str(exc), record=f"order {order_id}") from None
+    result = carbon_models.footprint_order(inputs.shipments, inputs.legs, inputs.hubs, factor_set=factor_set,
+                                           estimator=estimator, order_id=order_id)
     return result, inputs
 
 

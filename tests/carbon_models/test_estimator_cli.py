@@ -44,7 +44,7 @@ def test_tampered_model_exits_2(tmp_path: Path) -> None:
 def test_train_needs_exactly_one_source(tmp_path: Path) -> None:
     res = CliRunner().invoke(main, ["model", "train", "--out", str(tmp_path / "m")])
     assert res.exit_code == 2
-    assert "exactly one of --from-jsonl and --simulate" in res.output
+    assert "exactly one of --from-jsonl, --simulate and --from-store" in res.output
 
 
 def test_bad_jsonl_names_the_line(tmp_path: Path) -> None:
