@@ -235,6 +235,13 @@ class Ledger:
             rows = conn.execute(query.order_by(RecordRow.seq.desc()).limit(limit)).all()
         return [self._stored(r) for r in rows]
 
+    def records_of_kind(self, kind: str, after: int = -1, limit: int = 100) -> list[StoredRecord]:
+        """Records of one kind with ``seq > after``, in log order, a page at a time."""
+        query = select(RecordRow).where(RecordRow.kind == kind, RecordRow.seq > after)
+        with self.engine.connect() as conn:
+            rows = conn.execute(query.order_by(RecordRow.seq).limit(limit)).all()
+        return [self._stored(r) for r in rows]
+
     def records_in_scope(self, participant_id: str | None = None, start: datetime | None = None,
                          end: datetime | None = None, limit: int = 1_000_000) -> list[StoredRecord]:
         """Records by submitter and/or receipt time window ``[start, end)``, in log order."""
