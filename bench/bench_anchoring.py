@@ -18,6 +18,8 @@ import threading
 import time
 from pathlib import Path
 
+from workload import shipment  # bench/ is on sys.path when run as a script
+
 from ledger import installation
 from ledger.anchoring import Anchorer, AnchorPolicy
 from ledger.audit import audit_log
@@ -28,16 +30,6 @@ from ledger.records.canonical import canonical_bytes
 from ledger.records.signing import SigningKey, from_b64url, verify_many
 
 RESULTS = Path(__file__).with_name("results")
-
-
-def shipment(i: int) -> dict:
-    return {
-        "kind": "shipment", "schema_version": 1, "shipment_id": f"SH-{i:08d}", "order_id": f"ORD-{i // 3:08d}",
-        "shipper": "bench-supplier", "consignee_country": "DE",
-        "products": [{"gtin": "06901234567892", "description": "Longjing green tea 250 g", "quantity": 4, "mass_kg": 0.3}],
-        "mass_kg": 1.4, "origin": {"name": "Hangzhou", "unlocode": "CNHGH"},
-        "destination": {"name": "Berlin", "unlocode": "DEBER"},
-    }
 
 
 def latency(config: Config, registry: CheckpointRegistryClient, key: SigningKey, policy: AnchorPolicy, label: str,

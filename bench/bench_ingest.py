@@ -19,6 +19,7 @@ import time
 from pathlib import Path
 
 import rfc8785
+from workload import shipment  # bench/ is on sys.path when run as a script
 
 from ledger import migrate
 from ledger.db import make_engine
@@ -28,16 +29,6 @@ from ledger.service import Ledger
 
 RESULTS = Path(__file__).with_name("results")
 TARGET = 5000.0
-
-
-def shipment(i: int) -> dict:
-    return {
-        "kind": "shipment", "schema_version": 1, "shipment_id": f"SH-{i:08d}", "order_id": f"ORD-{i // 3:08d}",
-        "shipper": "bench-supplier", "consignee_country": "DE",
-        "products": [{"gtin": "06901234567892", "description": "Longjing green tea 250 g", "quantity": 4, "mass_kg": 0.3}],
-        "mass_kg": 1.4, "origin": {"name": "Hangzhou", "unlocode": "CNHGH"},
-        "destination": {"name": "Berlin", "unlocode": "DEBER"},
-    }
 
 
 def rate(n: int, seconds: float) -> float:

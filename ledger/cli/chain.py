@@ -6,45 +6,20 @@ key for a URL chain); 3 not ready (no node, no node_modules, no deployment).
 
 from __future__ import annotations
 
-import functools
-from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Any
 
 import click
 
 from ledger.chain import (
     AnvilNode,
     ChainUnavailableError,
-    ContractRevert,
-    KeyConfigError,
     NotDeployedError,
-    ToolchainError,
     connect,
     deploy_registry,
     open_registry,
 )
-from ledger.cli import EXIT_BAD_INPUT, EXIT_FAILED, EXIT_NOT_READY, main
-from ledger.cli.context import current_config, echo_json, fail
-
-F = TypeVar("F", bound=Callable[..., Any])
-
-
-def chain_errors(func: F) -> F:
-    """Map chain errors to exit codes, never a traceback."""
-
-    @functools.wraps(func)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        as_json = bool(kwargs.get("as_json"))
-        try:
-            return func(*args, **kwargs)
-        except (ChainUnavailableError, ToolchainError, NotDeployedError) as exc:
-            fail(str(exc), EXIT_NOT_READY, as_json=as_json, details=exc.to_dict())
-        except ContractRevert as exc:
-            fail(str(exc), EXIT_FAILED, as_json=as_json, details=exc.to_dict())
-        except KeyConfigError as exc:
-            fail(str(exc), EXIT_BAD_INPUT, as_json=as_json, details=exc.to_dict())
-
-    return wrapper  # type: ignore[return-value]
+from ledger.cli import EXIT_BAD_INPUT, EXIT_NOT_READY, main
+from ledger.cli.context import current_config, echo_json, fail, user_errors
 
 
 @main.group("chain")
@@ -63,7 +38,7 @@ def _embedded_node(port: int | None = None) -> AnvilNode:
 @chain_group.command("start")
 @click.option("--port", type=click.IntRange(0, 65535), default=None, help="Port (default: $CARBONLEDGER_CHAIN_PORT or free).")
 @click.option("--json", "as_json", is_flag=True)
-@chain_errors
+@user_errors
 def start_command(port: int | None, as_json: bool) -> None:
     """Start the embedded anvil node in the background (state kept under the home)."""
     status = _embedded_node(port).start(detach=True)
@@ -74,7 +49,7 @@ def start_command(port: int | None, as_json: bool) -> None:
 
 
 @chain_group.command("stop")
-@chain_errors
+@user_errors
 def stop_command() -> None:
     """Stop the embedded anvil node (its state is saved first)."""
     click.echo("stopped" if _embedded_node().stop() else "not running")
@@ -82,7 +57,7 @@ def stop_command() -> None:
 
 @chain_group.command("status")
 @click.option("--json", "as_json", is_flag=True)
-@chain_errors
+@user_errors
 def status_command(as_json: bool) -> None:
     """Show the node, the registry and its latest checkpoint; exit 3 if either is missing."""
     config = current_config()
@@ -118,7 +93,7 @@ def _print_status(data: dict[str, Any], as_json: bool) -> None:
 @click.option("--anchorer", help="Account to grant ANCHORER_ROLE (default: the sending account).")
 @click.option("--force", is_flag=True, help="Deploy a new registry even if one is recorded for this chain.")
 @click.option("--json", "as_json", is_flag=True)
-@chain_errors
+@user_errors
 def deploy_command(anchorer: str | None, force: bool, as_json: bool) -> None:
     """Deploy the CheckpointRegistry and record it under the home (idempotent without --force)."""
     config = current_config()

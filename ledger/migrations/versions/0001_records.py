@@ -10,6 +10,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
+from ledger.migrations.append_only import REFUSE_FUNCTION, allow_changes, create_refuse_function, refuse_changes
+
 revision = "0001_records"
 down_revision = None
 branch_labels = None
@@ -67,45 +69,15 @@ def upgrade() -> None:
         sa.Column("revoked_seq", seq_type, sa.ForeignKey("records.seq"), nullable=False),
         sa.Column("reason", sa.Text(), nullable=True),
     )
-    _refuse_changes()
-
-
-def _refuse_changes() -> None:
-    """Triggers that make UPDATE and DELETE fail on every append-only table."""
-    dialect = op.get_bind().dialect.name
-    if dialect == "postgresql":
-        op.execute(
-            """
-            CREATE FUNCTION carbonledger_refuse_change() RETURNS trigger AS $$
-            BEGIN
-                RAISE EXCEPTION 'carbonledger: % on % refused: the table is append-only', TG_OP, TG_TABLE_NAME;
-            END;
-            $$ LANGUAGE plpgsql
-            """
-        )
-        for table in APPEND_ONLY_TABLES:
-            op.execute(
-                f"CREATE TRIGGER {table}_append_only BEFORE UPDATE OR DELETE ON {table} "
-                "FOR EACH ROW EXECUTE FUNCTION carbonledger_refuse_change()"
-            )
-    elif dialect == "sqlite":
-        for table in APPEND_ONLY_TABLES:
-            for action in ("UPDATE", "DELETE"):
-                op.execute(
-                    f"CREATE TRIGGER {table}_no_{action.lower()} BEFORE {action} ON {table} "
-                    f"BEGIN SELECT RAISE(ABORT, 'carbonledger: {action} on {table} refused: the table is append-only'); END"
-                )
+    create_refuse_function()
+    for table in APPEND_ONLY_TABLES:
+        refuse_changes(table)
 
 
 def downgrade() -> None:
-    dialect = op.get_bind().dialect.name
     for table in APPEND_ONLY_TABLES:
-        if dialect == "postgresql":
-            op.execute(f"DROP TRIGGER IF EXISTS {table}_append_only ON {table}")
-        elif dialect == "sqlite":
-            for action in ("update", "delete"):
-                op.execute(f"DROP TRIGGER IF EXISTS {table}_no_{action}")
-    if dialect == "postgresql":
-        op.execute("DROP FUNCTION IF EXISTS carbonledger_refuse_change()")
+        allow_changes(table)
+    if op.get_bind().dialect.name == "postgresql":
+        op.execute(f"DROP FUNCTION IF EXISTS {REFUSE_FUNCTION}()")
     for table in reversed(APPEND_ONLY_TABLES):
         op.drop_table(table)

@@ -10,6 +10,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
+from ledger.migrations.append_only import allow_changes, refuse_changes
+
 revision = "0003_checkpoints"
 down_revision = "0002_merkle_nodes"
 branch_labels = None
@@ -36,22 +38,10 @@ def upgrade() -> None:
         sa.Column("holder", sa.String(200), nullable=False),
         sa.Column("expires_at", sa.DateTime(timezone=True), nullable=False),
     )
-    dialect = op.get_bind().dialect.name
-    if dialect == "postgresql":
-        op.execute(
-            "CREATE TRIGGER checkpoints_append_only BEFORE UPDATE OR DELETE ON checkpoints "
-            "FOR EACH ROW EXECUTE FUNCTION carbonledger_refuse_change()"
-        )
-    elif dialect == "sqlite":
-        for action in ("UPDATE", "DELETE"):
-            op.execute(
-                f"CREATE TRIGGER checkpoints_no_{action.lower()} BEFORE {action} ON checkpoints "
-                f"BEGIN SELECT RAISE(ABORT, 'carbonledger: {action} on checkpoints refused: the table is append-only'); END"
-            )
+    refuse_changes("checkpoints")
 
 
 def downgrade() -> None:
-    if op.get_bind().dialect.name == "postgresql":
-        op.execute("DROP TRIGGER IF EXISTS checkpoints_append_only ON checkpoints")
+    allow_changes("checkpoints")
     op.drop_table("anchor_lease")
     op.drop_table("checkpoints")
