@@ -181,3 +181,37 @@ def _with_chain(verdict: Verdict, bundle: Mapping[str, Any], chain: CheckpointRe
         if check.name in ("chain", "checkpoint on chain"):
             verdict.checks.append(check)
     return verdict
+
+
+class CachedCheckpointReader:
+    """A :class:`CheckpointReader` that remembers checkpoints it has seen on chain.
+
+    Safe because the registry is append-only: a checkpoint, once on chain, never changes,
+    so a cached root is as good as a fresh read. Absences are not cached (a checkpoint
+    may land a moment later). Bounded, so a long-running portal cannot grow without limit.
+    """
+
+    def __init__(self, reader: CheckpointReader, max_entries: int = 100_000) -> None:
+        self.reader = reader
+        self.max_entries = max_entries
+        self._roots: dict[int, _Root] = {}
+
+    @property
+    def chain_id(self) -> int:
+        return self.reader.chain_id
+
+    def checkpoint_by_size(self, tree_size: int) -> _OnChain | None:
+        hit = self._roots.get(tree_size)
+        if hit is not None:
+            return hit
+        found = self.reader.checkpoint_by_size(tree_size)
+        if found is not None:
+            if len(self._roots) >= self.max_entries:
+                self._roots.pop(next(iter(self._roots)))
+            self._roots[tree_size] = _Root(bytes(found.root))
+        return found
+
+
+@dataclass(frozen=True)
+class _Root:
+    root: bytes

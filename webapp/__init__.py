@@ -17,6 +17,7 @@ from werkzeug.exceptions import HTTPException
 from ledger.config import Config
 from ledger.errors import LedgerError
 from ledger.installation import open_ledger
+from ledger.verification import CachedCheckpointReader
 from webapp.accounts import Accounts, portal_secret
 from webapp.errors import status_for
 
@@ -41,10 +42,10 @@ def create_app(config: Config | None = None, *, testing: bool = False, registry:
     )
     ledger = open_ledger(config)
     app.extensions["carbonledger"] = {"ledger": ledger, "accounts": Accounts(ledger.engine, secret), "config": config,
-                                      "registry": registry}
+                                      "registry": CachedCheckpointReader(registry) if registry is not None else None}
     csrf.init_app(app)
 
-    from webapp import admin, api, auditor, auth, public, supplier
+    from webapp import admin, api, auditor, auth, epcis, public, supplier
 
     app.register_blueprint(auth.bp)
     app.register_blueprint(public.bp)
@@ -53,6 +54,8 @@ def create_app(config: Config | None = None, *, testing: bool = False, registry:
     app.register_blueprint(admin.bp)
     app.register_blueprint(api.bp)
     csrf.exempt(api.bp)  # the API authenticates each request by token, not by cookie
+    app.register_blueprint(epcis.bp)
+    csrf.exempt(epcis.bp)  # the EPCIS binding too
     app.before_request(auth.load_user)
     app.add_template_filter(_when, "when")
     _register_error_handlers(app)
@@ -60,7 +63,7 @@ def create_app(config: Config | None = None, *, testing: bool = False, registry:
 
 
 def _wants_json() -> bool:
-    return request.path.startswith("/api/") or request.accept_mimetypes.best == "application/json"
+    return request.path.startswith(("/api/", "/epcis/")) or request.accept_mimetypes.best == "application/json"
 
 
 def _register_error_handlers(app: Flask) -> None:

@@ -12,7 +12,7 @@ from flask import current_app
 
 from ledger.chain import connect, open_registry
 from ledger.chain.errors import ChainError
-from ledger.verification import CheckpointReader
+from ledger.verification import CachedCheckpointReader, CheckpointReader
 
 _KEY = "registry"
 
@@ -23,7 +23,7 @@ def checkpoint_reader() -> CheckpointReader | None:
     if state.get(_KEY) is None:
         config = state["config"]
         try:
-            state[_KEY] = open_registry(config, connect(config, start_node=False))
+            state[_KEY] = CachedCheckpointReader(open_registry(config, connect(config, start_node=False)))
         except (ChainError, OSError):
             return None
     return state[_KEY]

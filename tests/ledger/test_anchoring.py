@@ -125,3 +125,26 @@ def test_log_and_chain_disagreeing_is_never_papered_over(ledger: Ledger, tea_key
     registry.append_checkpoint(size, merkle.leaf_hash(b"another log"), [])
     with pytest.raises(RuntimeError, match="root mismatch"):
         Anchorer(ledger.engine, registry).step()
+
+
+def test_cached_reader_serves_confirmed_checkpoints_from_memory(ledger: Ledger, tea_key: SigningKey,
+                                                                 registry: CheckpointRegistryClient) -> None:
+    from ledger.verification import CachedCheckpointReader
+
+    calls: list[int] = []
+
+    class Counting:
+        chain_id = registry.chain_id
+
+        def checkpoint_by_size(self, size: int):  # type: ignore[no-untyped-def]
+            calls.append(size)
+            return registry.checkpoint_by_size(size)
+
+    cached = CachedCheckpointReader(Counting())
+    assert cached.checkpoint_by_size(4) is None and cached.checkpoint_by_size(4) is None
+    submit(ledger, tea_key, 1)
+    cp = Anchorer(ledger.engine, registry).step(force=True).anchored
+    for _ in range(3):
+        assert cached.checkpoint_by_size(cp.tree_size).root == cp.root
+    assert calls == [4, 4, cp.tree_size]  # absences are asked again, a found checkpoint once
+    assert verify_bundle(build_bundle(ledger, 5), cached).ok
