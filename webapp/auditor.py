@@ -1,20 +1,157 @@
-"""Auditors: verification over a scope, with reports (the report engine is ``ledger.audit``)."""
+"""Auditors: verification over a scope, run as a background job, with signed reports.
+
+The scope form starts a job (``webapp.audit_jobs``), the job page polls it, and the
+finished report is shown as HTML, canonical JSON and PDF, each time re-proven against the
+``audit_report`` record that fixed it in the log (``webapp.audit_reports``).
+"""
 
 from __future__ import annotations
 
+import math
+import re
+from datetime import date, datetime, time, timedelta, timezone
 from typing import Any
 
-from flask import Blueprint, render_template
+from flask import Blueprint, Response, abort, g, jsonify, redirect, render_template, request, url_for
+from werkzeug.datastructures import MultiDict
 
+from ledger.audit_scope import DEFAULT_MAX_ANCHOR_DELAY_S, AuditScope
+from ledger.errors import LedgerError
+from ledger.provenance import order_view
+from ledger.service import Ledger
 from webapp import context
+from webapp.audit_jobs import jobs
+from webapp.audit_pdf import render_pdf
+from webapp.audit_reports import list_reports, load_report, prove_report
 from webapp.auth import role_required
+from webapp.chain_access import checkpoint_reader
 
 bp = Blueprint("auditor", __name__, url_prefix="/auditor")
 
+MAX_ORDERS = 200
+"""Orders one scope may name: enough for a quarter's sample, small enough to type-check."""
 
-@bp.route("/")
+MAX_ANCHOR_DELAY_S = 365 * 24 * 3600.0
+"""A year: any longer limit would never report a late anchor."""
+
+
+class AuditScopeError(LedgerError, ValueError):
+    """The scope form asks for something that cannot be audited (names the field)."""
+
+
+def parse_scope(form: MultiDict[str, str], ledger: Ledger) -> AuditScope:
+    """Turn the scope form into an :class:`AuditScope`; raises :class:`AuditScopeError`.
+
+    Dates are UTC days and the period includes its last day. Participants and orders must
+    exist, so a typo is an error here rather than an empty report later.
+    """
+    participant = form.get("participant_id", "").strip() or None
+    if participant and participant not in {p["participant_id"] for p in ledger.participants()}:
+        raise AuditScopeError(f"no participant {participant} in the ledger", field="participant_id")
+    start, end = _day(form, "start"), _day(form, "end")
+    if start and end and end < start:
+        raise AuditScopeError(f"the period ends ({end}) before it starts ({start})", field="end")
+    orders = tuple(dict.fromkeys(o for o in re.split(r"[\s,;]+", form.get("order_ids", "")) if o))
+    if len(orders) > MAX_ORDERS:
+        raise AuditScopeError(f"name at most {MAX_ORDERS} orders, got {len(orders)}", field="order_ids")
+    for order in orders:
+        if order_view(ledger, order) is None:
+            raise AuditScopeError(f"no shipment of order {order} in the ledger", field="order_ids")
+    raw_delay = form.get("max_anchor_delay_s", "").strip()
+    try:
+        delay = float(raw_delay) if raw_delay else DEFAULT_MAX_ANCHOR_DELAY_S
+    except ValueError:
+        raise AuditScopeError(f"max anchor delay must be a number of seconds, got {raw_delay!r}",
+                              field="max_anchor_delay_s") from None
+    if not (math.isfinite(delay) and 0 < delay <= MAX_ANCHOR_DELAY_S):
+        raise AuditScopeError(f"max anchor delay must be between 0 and {MAX_ANCHOR_DELAY_S:.0f} s, got {raw_delay}",
+                              field="max_anchor_delay_s")
+    return AuditScope(
+        participant_id=participant,
+        start=datetime.combine(start, time(), timezone.utc) if start else None,
+        end=datetime.combine(end + timedelta(days=1), time(), timezone.utc) if end else None,
+        order_ids=orders, max_anchor_delay_s=delay,
+    )
+
+
+def _day(form: MultiDict[str, str], name: str) -> date | None:
+    raw = form.get(name, "").strip()
+    if not raw:
+        return None
+    try:
+        return date.fromisoformat(raw)
+    except ValueError:
+        raise AuditScopeError(f"{raw!r} is not a date (YYYY-MM-DD)", field=name) from None
+
+
+def _index(error: AuditScopeError | None = None) -> Any:
+    ledger = context.ledger()
+    page = render_template("auditor/index.html", participants=ledger.participants(), form=request.form,
+                           checkpoints=ledger.checkpoints(), log_size=ledger.log_info().size,
+                           reports=list_reports(ledger), error=error, default_delay=DEFAULT_MAX_ANCHOR_DELAY_S)
+    return (page, 422) if error else page
+
+
+@bp.route("/", methods=["GET", "POST"])
 @role_required("auditor", "admin")
 def index() -> Any:
+    if request.method == "GET":
+        return _index()
     ledger = context.ledger()
-    return render_template("auditor/index.html", participants=ledger.participants(),
-                           checkpoints=ledger.checkpoints(), log_size=ledger.log_info().size)
+    try:
+        scope = parse_scope(request.form, ledger)
+    except AuditScopeError as exc:
+        return _index(exc)
+    job = jobs().start(ledger, checkpoint_reader(), scope, g.user.username)
+    return redirect(url_for("auditor.job", job_id=job.job_id), 303)
+
+
+def _job(job_id: str) -> Any:
+    job = jobs().get(job_id)
+    if job is None:
+        abort(404, f"no audit job {job_id} (jobs are forgotten when the portal restarts; "
+                   "finished reports are listed on the audit page)")
+    return job
+
+
+@bp.route("/jobs/<job_id>")
+@role_required("auditor", "admin")
+def job(job_id: str) -> Any:
+    return render_template("auditor/job.html", job=_job(job_id))
+
+
+@bp.route("/jobs/<job_id>.json")
+@role_required("auditor", "admin")
+def job_status(job_id: str) -> Any:
+    state = _job(job_id).to_dict()
+    if state["report_id"]:
+        state["report_url"] = url_for("auditor.report", report_id=state["report_id"])
+    return jsonify(state)
+
+
+@bp.route("/reports/<report_id>")
+@role_required("auditor", "admin")
+def report(report_id: str) -> Any:
+    ledger = context.ledger()
+    saved = load_report(ledger, report_id)
+    return render_template("auditor/report.html", saved=saved, report=saved.report,
+                           proof=prove_report(ledger, saved, checkpoint_reader()))
+
+
+@bp.route("/reports/<report_id>.json")
+@role_required("auditor", "admin")
+def report_json(report_id: str) -> Any:
+    """The exact canonical bytes the ledger record hashes: not re-serialised."""
+    saved = load_report(context.ledger(), report_id)
+    return Response(saved.report_bytes, mimetype="application/json",
+                    headers={"Content-Disposition": f'inline; filename="{saved.report_id}.json"'})
+
+
+@bp.route("/reports/<report_id>.pdf")
+@role_required("auditor", "admin")
+def report_pdf(report_id: str) -> Any:
+    ledger = context.ledger()
+    saved = load_report(ledger, report_id)
+    data = render_pdf(saved, prove_report(ledger, saved, checkpoint_reader()))
+    return Response(data, mimetype="application/pdf",
+                    headers={"Content-Disposition": f'attachment; filename="{saved.report_id}.pdf"'})

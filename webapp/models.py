@@ -9,10 +9,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import DateTime, ForeignKey, LargeBinary, String
+from sqlalchemy import DateTime, ForeignKey, LargeBinary, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ledger.db import Base
+from ledger.models import SeqType
 
 
 class UserRow(Base):
@@ -46,3 +47,21 @@ class CustodialKeyRow(Base):
     nonce: Mapped[bytes] = mapped_column(LargeBinary(12))
     ciphertext: Mapped[bytes] = mapped_column(LargeBinary)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class AuditReportRow(Base):
+    """A finished audit report, kept as the exact canonical bytes whose SHA-256 the log holds.
+
+    ``record_seq`` is the ``audit_report`` record that fixes the report: the portal keeps
+    the report, the log proves it unaltered.
+    """
+
+    __tablename__ = "audit_reports"
+
+    report_id: Mapped[str] = mapped_column(String(200), primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    created_by: Mapped[str] = mapped_column(String(100))
+    scope: Mapped[str] = mapped_column(Text)
+    report: Mapped[bytes] = mapped_column(LargeBinary)
+    sha256: Mapped[str] = mapped_column(String(64))
+    record_seq: Mapped[int] = mapped_column(SeqType, ForeignKey("records.seq"))

@@ -118,3 +118,43 @@ def test_supplier_submits_consumer_verifies_tampering_fails(portal: Portal, base
     row = d.find_element(By.CSS_SELECTOR, f'tr[data-seq="{seq}"]')
     assert "FAILED" in row.text
     _shot(d, "consumer-failed")
+
+
+def test_auditor_runs_a_report_and_downloads_the_pdf(portal: Portal, base_url: str, browser) -> None:  # type: ignore[no-untyped-def]
+    import re
+    import urllib.request
+
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import Select
+
+    d = browser
+    d.get(f"{base_url}/login")
+    d.find_element(By.ID, "username").send_keys("audit")
+    d.find_element(By.ID, "password").send_keys(PASSWORD)
+    d.find_element(By.CSS_SELECTOR, "form.card button[type=submit]").click()
+    _wait_for(d, "Run an audit")
+    Select(d.find_element(By.ID, "participant_id")).select_by_value("hangzhou-spring-tea")
+    d.find_element(By.ID, "order_ids").send_keys("ORD-ELEC-2001 ORD-TEA-1002")
+    _shot(d, "auditor-scope")
+    d.find_element(By.CSS_SELECTOR, "#scope-form button[type=submit]").click()
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    WebDriverWait(d, 30).until(lambda drv: drv.find_element(By.ID, "job-done").is_displayed())
+    progress = d.find_element(By.ID, "job-progress")
+    assert int(progress.get_attribute("value")) == int(progress.get_attribute("max")) > 1
+    _shot(d, "auditor-job-done")
+    d.find_element(By.ID, "report-link").click()
+    _wait_for(d, "This report is ledger record")
+    assert "verified just now" in d.find_element(By.ID, "proof").text
+    assert "No findings" in d.find_element(By.ID, "verdict").text
+    assert d.find_elements(By.CSS_SELECTOR, "#chart-supplier .bar")
+    _shot(d, "auditor-report")
+
+    pdf_url = d.find_element(By.ID, "pdf-link").get_attribute("href")
+    cookies = "; ".join(f"{c['name']}={c['value']}" for c in d.get_cookies())
+    with urllib.request.urlopen(urllib.request.Request(pdf_url, headers={"Cookie": cookies}), timeout=30) as resp:
+        assert resp.headers["Content-Type"] == "application/pdf"
+        data = resp.read()
+    assert data.startswith(b"%PDF-") and re.search(rb"/Type\s*/Page\b(?!s)", data)
+    report_id = d.current_url.rsplit("/", 1)[1]
+    assert report_id in resp.headers["Content-Disposition"]

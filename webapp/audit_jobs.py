@@ -1,0 +1,97 @@
+"""Audits run in a background thread, with progress a page can poll.
+
+An audit over a big scope verifies thousands of records, longer than a request should
+take, so the view starts a job and answers at once; the job page polls its state. The
+registry lives in the process (one per app): a restart forgets running jobs, but every
+finished report is kept in the database by :mod:`webapp.audit_reports`.
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+import threading
+from collections import OrderedDict
+from dataclasses import dataclass
+from typing import Any
+
+from flask import current_app
+
+from ledger.audit_scope import AuditScope
+from ledger.errors import LedgerError
+from ledger.service import Ledger
+from ledger.verification import CheckpointReader
+from webapp.audit_reports import make_report
+
+MAX_JOBS = 200
+"""Jobs remembered per process; older ones are forgotten (their reports stay in the database)."""
+
+_EXTENSION_KEY = "audit_jobs"
+
+
+@dataclass
+class AuditJob:
+    """One audit's state: ``running`` then ``done`` (with ``report_id``) or ``failed`` (with ``error``)."""
+
+    job_id: str
+    created_by: str
+    scope: AuditScope
+    state: str = "running"
+    phase: str = "queued"
+    done: int = 0
+    total: int = 0
+    error: str | None = None
+    report_id: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"job_id": self.job_id, "state": self.state, "phase": self.phase, "done": self.done,
+                "total": self.total, "error": self.error, "report_id": self.report_id,
+                "scope": self.scope.describe()}
+
+
+class AuditJobs:
+    """The process's audit jobs, by id; safe to use from request and worker threads."""
+
+    def __init__(self, logger: logging.Logger) -> None:
+        self._jobs: OrderedDict[str, AuditJob] = OrderedDict()
+        self._lock = threading.Lock()
+        self._logger = logger
+
+    def get(self, job_id: str) -> AuditJob | None:
+        with self._lock:
+            return self._jobs.get(job_id)
+
+    def start(self, ledger: Ledger, chain: CheckpointReader | None, scope: AuditScope, created_by: str) -> AuditJob:
+        """Register a job and run it in a daemon thread; returns at once."""
+        job = AuditJob(secrets.token_urlsafe(12), created_by, scope)
+        with self._lock:
+            self._jobs[job.job_id] = job
+            while len(self._jobs) > MAX_JOBS:
+                self._jobs.popitem(last=False)
+        thread = threading.Thread(target=self._run, args=(job, ledger, chain), name=f"audit-{job.job_id}", daemon=True)
+        thread.start()
+        return job
+
+    def _run(self, job: AuditJob, ledger: Ledger, chain: CheckpointReader | None) -> None:
+        def progress(done: int, total: int) -> None:
+            job.phase = "checking records" if done < total else "checking checkpoints and drawing charts"
+            job.done, job.total = done, total
+
+        job.phase = "selecting records"
+        try:
+            saved = make_report(ledger, chain, job.scope, job.created_by, progress)
+        except LedgerError as exc:
+            job.error, job.state = str(exc), "failed"
+            return
+        except Exception as exc:  # a worker thread has no error handler: the job page must still say why
+            self._logger.exception("audit job %s failed", job.job_id)
+            job.error = f"the audit failed unexpectedly ({type(exc).__name__}); the error was logged"
+            job.state = "failed"
+            return
+        job.report_id, job.phase, job.state = saved.report_id, "done", "done"
+
+
+def jobs() -> AuditJobs:
+    """This app's job registry, created on first use."""
+    state = current_app.extensions["carbonledger"]
+    return state.setdefault(_EXTENSION_KEY, AuditJobs(current_app.logger))

@@ -1,0 +1,31 @@
+// Polls an audit job's state and moves its progress bar until the report is ready or the job failed.
+(function () {
+  var box = document.getElementById("job");
+  if (!box || box.dataset.state !== "running" || !window.fetch) return;
+  var bar = document.getElementById("job-progress");
+  function show(s) {
+    document.getElementById("job-phase").textContent = s.phase;
+    document.getElementById("job-count").textContent = s.done + " of " + (s.total || "?") + " records";
+    bar.max = s.total || 1;
+    bar.value = s.done;
+    if (s.state === "done") {
+      bar.value = bar.max;
+      document.getElementById("report-link").href = s.report_url;
+      document.getElementById("job-done").hidden = false;
+    } else if (s.state === "failed") {
+      document.getElementById("job-error-text").textContent = s.error;
+      document.getElementById("job-error").hidden = false;
+    }
+    box.dataset.state = s.state;
+  }
+  function poll() {
+    fetch(box.dataset.statusUrl, { headers: { Accept: "application/json" }, credentials: "same-origin" })
+      .then(function (r) {
+        if (!r.ok) throw new Error("the portal answered " + r.status);
+        return r.json();
+      })
+      .then(function (s) { show(s); if (s.state === "running") setTimeout(poll, 500); })
+      .catch(function (e) { show({ phase: "lost contact", done: bar.value, total: bar.max, state: "failed", error: String(e) }); });
+  }
+  setTimeout(poll, 300);
+})();
