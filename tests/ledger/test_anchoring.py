@@ -148,3 +148,19 @@ def test_cached_reader_serves_confirmed_checkpoints_from_memory(ledger: Ledger, 
         assert cached.checkpoint_by_size(cp.tree_size).root == cp.root
     assert calls == [4, 4, cp.tree_size]  # absences are asked again, a found checkpoint once
     assert verify_bundle(build_bundle(ledger, 5), cached).ok
+
+
+def test_audit_log_names_a_checkpoint_the_chain_does_not_hold(ledger: Ledger, tea_key: SigningKey,
+                                                              registry: CheckpointRegistryClient,
+                                                              tmp_path: Path) -> None:
+    from ledger.audit import audit_log
+
+    submit(ledger, tea_key, 3)
+    cp = Anchorer(ledger.engine, registry).step(force=True).anchored
+    assert audit_log(ledger, registry).ok
+    # the same database audited against another registry (e.g. a chain that was reset)
+    other_config = Config(home=tmp_path / "other", chain="tester")
+    other = deploy_registry(other_config, connect(other_config))
+    report = audit_log(ledger, other)
+    assert [(f.subject, f.check, f.found) for f in report.findings] == [(f"checkpoint {cp.tree_size}", "on chain",
+                                                                         "missing")]
