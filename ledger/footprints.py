@@ -14,6 +14,7 @@ from typing import Any
 
 import carbon_models
 from carbon_models import OrderFootprint
+from carbon_models.scenarios import ScenarioResult, simulate
 from carbon_models.estimation import LegEstimator
 from ledger.errors import NotFoundError
 from ledger.ingest import Receipt
@@ -90,3 +91,9 @@ def record_footprint(ledger: Ledger, order_id: str, factor_set: str | None = Non
 def latest_footprint(ledger: Ledger, order_id: str) -> StoredRecord | None:
     recorded = [r for r in ledger.records_by_ref("order_id", order_id) if r.kind == "footprint"]
     return recorded[-1] if recorded else None
+
+
+def scenarios(ledger: Ledger, order_id: str, factor_set: str | None = None) -> list[ScenarioResult]:
+    """The reduction simulator on the order as recorded: savings and added transit time."""
+    inputs = gather_inputs(ledger, order_id)
+    return simulate(inputs.shipments, inputs.legs, inputs.hubs, factor_set, order_id=order_id)

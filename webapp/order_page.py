@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from carbon_models import OrderFootprint
+from ledger.footprints import scenarios
 from ledger.provenance import OrderView, RecordView
 from ledger.verification import verify_stored
 from webapp import context
@@ -47,6 +48,8 @@ def order_payload(view: OrderView) -> dict[str, Any]:
         hubs.append({**_record_ref(v), "hub_id": rec["hub_id"], "country": rec["country"], "period": rec["period"],
                      "hub_type": rec.get("hub_type")})
     footprint = _footprint(view)
+    if footprint is not None:
+        footprint["scenarios"] = [sc.model_dump(mode="json") for sc in scenarios(ledger, view.order_id)]
     verdicts = [verify_stored(ledger, stored, chain) for stored in view.all_records()]
     return {
         "order_id": view.order_id, "public_id": view.public_id, "shipments": shipments, "legs": legs, "hubs": hubs,
@@ -78,9 +81,10 @@ def _footprint(view: OrderView) -> dict[str, Any] | None:
         "factor_set": f"{result.factor_set_id} v{result.factor_set_version}", "method": result.method_version,
         "estimator_model_hash": result.estimator_model_hash,
         "legs": [{"leg_id": leg.leg_id, "mode": leg.mode, "method": leg.method, "flags": leg.flags,
+                  "factors": leg.factors,
                   "distance_km": leg.distance_km, "distance_basis": leg.distance_basis,
                   "wtw_kg": leg.allocated.wtw_kg, "ttw_kg": leg.allocated.ttw_kg,
                   "bar": round(100 * leg.allocated.wtw_kg / biggest, 1)} for leg in result.legs],
-        "hubs": [{"hub_id": h.hub_id, "wtw_kg": h.allocated.wtw_kg, "ttw_kg": h.allocated.ttw_kg,
+        "hubs": [{"hub_id": h.hub_id, "wtw_kg": h.allocated.wtw_kg, "ttw_kg": h.allocated.ttw_kg, "factors": h.factors,
                   "bar": round(100 * h.allocated.wtw_kg / biggest, 1)} for h in result.hubs],
     }

@@ -36,6 +36,10 @@ def test_order_page_shows_journey_correction_and_verified_badge(client) -> None:
 def test_json_twin_matches_and_tampering_shows_as_failed(portal: Portal, client) -> None:  # type: ignore[no-untyped-def]
     body = client.get("/api/v1/orders/ORD-ELEC-2001").get_json()
     assert body["verification"]["all_verified"] is True
+    fp = body["footprint"]
+    assert fp["total_wtw_kg"] > 0 and all(leg["factors"] for leg in fp["legs"])  # which factors were used
+    air_to_sea = next(sc for sc in fp["scenarios"] if sc["name"] == "air_to_sea")
+    assert air_to_sea["status"] == "available" and air_to_sea["saving_kg"] > 0 and air_to_sea["added_transit_hours"] > 0
     assert [leg["mode"] for leg in body["legs"]] == ["road", "air", "road"]
     seq = body["legs"][1]["seq"]
     with portal.ledger.engine.begin() as conn:
