@@ -14,8 +14,8 @@ from typing import Any
 
 import carbon_models
 from carbon_models import OrderFootprint
-from carbon_models.scenarios import ScenarioResult, simulate
 from carbon_models.estimation import LegEstimator
+from carbon_models.scenarios import ScenarioResult, simulate
 from ledger.errors import NotFoundError
 from ledger.ingest import Receipt
 from ledger.provenance import RecordView, order_view, record_view
