@@ -125,11 +125,20 @@ class _PreHash:
         ]
         for name, render in steps:
             if name in e:
-                out.append(render(name, e[name]))
+                out.append(self.located(name, render, e[name]))
             done.add(name)
-        rest = [self.generic(k, v, k) for k, v in e.items() if k not in done]
+        rest = [self.located(k, lambda k, v: self.generic(k, v, k), v) for k, v in e.items() if k not in done]
         out.append("".join(sorted(self.trailing + [s for group in rest for s in group])))
         return "".join(out)
+
+    def located(self, name: str, render: Callable[[str, Any], Any], value: Any) -> Any:
+        """``render(name, value)``, with value errors from below labelled with this event and field."""
+        try:
+            return render(name, value)
+        except EpcisError as exc:
+            if exc.record is None:
+                raise type(exc)(exc.message, record=event_label(self.index), field=exc.field or name) from None
+            raise
 
     def pair(self, name: str, value: Any, time: bool = False, canon: Callable[[str], str] | None = None) -> str:
         if value is None:

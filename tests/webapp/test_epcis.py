@@ -1,0 +1,285 @@
+"""The EPCIS 2.0 REST binding: capture, capture jobs, queries, headers and errors.
+
+Documents and answers are validated against the official EPCIS JSON schemas from the
+standards folder, resolved offline through a local ``referencing`` registry.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+import jsonschema
+import pytest
+from flask.testing import FlaskClient
+from referencing import Registry, Resource
+from referencing.jsonschema import DRAFT7
+
+from ledger.epcis import event_hash_id, parse_document
+from ledger.records.envelope import Envelope
+from tests.webapp.conftest import Portal
+
+CONTEXT = "https://ref.gs1.org/standards/epcis/2.0.0/epcis-context.jsonld"
+
+UNHASHABLE_EXAMPLES = {
+    "aggregation_event_all_possible_fields.jsonld", "association_event_all_possible_fields.jsonld",
+    "object_event_all_possible_fields.jsonld",
+}
+"""Skipped from capture, by design: user extensions inside sensorElement (unsupported by our CBV 2.0
+hash, see ledger.epcis.event_hash) and no eventID of their own, so capture refuses them with a
+400 naming the field; asserted below. (SensorDataExample6/8 have the same extensions but carry
+an eventID, so they are captured without event_hash.)"""
+
+SCHEMA_FAILING_EXAMPLES = {
+    "object_event_all_possible_fields.jsonld": "the official example itself fails the official schema (its ilmd)",
+}
+
+
+def make_event(n: int, **fields: Any) -> dict[str, Any]:
+    return {"type": "ObjectEvent", "eventTime": f"2024-05-0{1 + n % 9}T10:00:00.000+02:00",
+            "eventTimeZoneOffset": "+02:00", "epcList": [f"urn:epc:id:sgtin:4012345.011111.{n}"],
+            "action": "OBSERVE", "bizStep": "shipping", **fields}
+
+
+def make_document(*events: dict[str, Any]) -> dict[str, Any]:
+    return {"@context": [CONTEXT, {"example": "https://ns.example.com/epcis/"}], "type": "EPCISDocument",
+            "schemaVersion": "2.0", "creationDate": "2024-05-01T10:00:00Z", "epcisBody": {"eventList": list(events)}}
+
+
+@pytest.fixture(scope="module")
+def schema(standards_dir: Path) -> jsonschema.Draft7Validator:
+    base = standards_dir / "epcis" / "JSON-Schema"
+    resources = []
+    for path in base.rglob("*.json"):
+        contents = json.loads(path.read_text())
+        if "$id" in contents and "test" not in path.relative_to(base).parts:
+            resources.append((contents["$id"], Resource.from_contents(contents, default_specification=DRAFT7)))
+    root = json.loads((base / "EPCIS-JSON-Schema-root.json").read_text())
+    return jsonschema.Draft7Validator(root, registry=Registry().with_resources(resources))
+
+
+def assert_valid(schema: jsonschema.Draft7Validator, document: Any) -> None:
+    errors = [f"{list(e.absolute_path)}: {e.message[:300]}" for e in schema.iter_errors(document)]
+    assert not errors, errors
+
+
+class Epcis:
+    """A client of the binding holding a supplier's bearer token."""
+
+    def __init__(self, client: FlaskClient, token: str) -> None:
+        self.client = client
+        self.auth = {"Authorization": f"Bearer {token}"}
+
+    def capture(self, document: Any, **headers: str):  # type: ignore[no-untyped-def]
+        body = document if isinstance(document, (bytes, str)) else json.dumps(document)
+        return self.client.post("/epcis/capture", data=body, headers={**self.auth, **headers},
+                                content_type=headers.pop("content_type", "application/ld+json"))
+
+    def query(self, **params: str):  # type: ignore[no-untyped-def]
+        return self.client.get("/epcis/events", query_string=params, headers=self.auth)
+
+
+@pytest.fixture
+def epcis(portal: Portal) -> Epcis:
+    token = portal.app.extensions["carbonledger"]["accounts"].issue_token("tea", "epcis")
+    return Epcis(portal.app.test_client(), token)
+
+
+def epcis_count(portal: Portal) -> int:
+    return portal.ledger.counts_by_kind().get("epcis_event", 0)
+
+
+def assert_problem(resp: Any, status: int, detail: str) -> dict[str, Any]:
+    assert resp.status_code == status, resp.get_data(as_text=True)
+    assert resp.mimetype == "application/problem+json"
+    body = resp.get_json()
+    assert body["status"] == status and body["type"].startswith("epcisException:") and body["title"]
+    assert detail in body["detail"], body
+    return body
+
+
+def test_every_official_example_is_captured(epcis: Epcis, portal: Portal, schema: jsonschema.Draft7Validator,
+                                            standards_dir: Path) -> None:
+    examples = sorted((standards_dir / "epcis" / "examples").glob("*.jsonld"))
+    before = epcis_count(portal)
+    captured = 0
+    for path in examples:
+        document = json.loads(path.read_bytes())
+        if path.name not in SCHEMA_FAILING_EXAMPLES:
+            assert_valid(schema, document)
+        resp = epcis.capture(path.read_bytes())
+        if path.name in UNHASHABLE_EXAMPLES:
+            body = assert_problem(resp, 400, "user extensions inside this field are not supported")
+            assert body["title"] == "EpcisUnsupportedError" and body["field"].startswith("sensorElementList[0].")
+            continue
+        assert resp.status_code == 202, (path.name, resp.get_data(as_text=True))
+        assert resp.headers["GS1-EPCIS-Version"] == "2.0.0"
+        job = epcis.client.get(resp.headers["Location"], headers=epcis.auth)
+        status = job.get_json()
+        assert status["running"] is False and status["success"] is True, (path.name, status)
+        assert status["captureID"] == resp.headers["Location"].rsplit("/", 1)[1]
+        assert status["captureErrorBehaviour"] == "rollback" and status["errors"] == []
+        assert len(status["events"]) == len(document["epcisBody"]["eventList"])
+        captured += sum(not r["duplicate"] for r in status["events"])  # 9.6.1 is published thrice, same events
+        doc = parse_document(document)
+        for i, (event, receipt) in enumerate(zip(doc.events, status["events"])):
+            stored = portal.ledger.record(receipt["seq"])
+            assert stored.leaf_hash.hex() == receipt["leafHash"]
+            record = stored.record
+            assert record["kind"] == "epcis_event" and stored.participant_id == "hangzhou-spring-tea"
+            if "eventID" in event and record.get("event_hash") is None:
+                continue  # documented: hash unsupported (extension inside sensorElement), own eventID kept
+            assert record["event_hash"] == event_hash_id(event, doc.namespaces, i) == receipt["eventHashID"]
+            assert record["event"]["eventID"] == event.get("eventID", record["event_hash"])
+            got = epcis.client.get(f"/epcis/events/{quote(record['event']['eventID'], safe='')}")
+            assert got.status_code == 200
+            result = got.get_json()["epcisBody"]["queryResults"]["resultsBody"]["eventList"][0]
+            assert result["cl:eventHashID"] == record["event_hash"] and result["cl:leafHash"] == stored.leaf_hash.hex()
+    assert epcis_count(portal) == before + captured
+    everything = epcis.query(perPage="1000")
+    assert_valid(schema, everything.get_json())
+
+
+def test_signed_with_the_suppliers_custodial_key(epcis: Epcis, portal: Portal) -> None:
+    resp = epcis.capture(make_document(make_event(1)))
+    seq = epcis.client.get(resp.headers["Location"], headers=epcis.auth).get_json()["events"][0]["seq"]
+    stored = portal.ledger.record(seq)
+    envelope: Envelope = stored.envelope
+    key = portal.app.extensions["carbonledger"]["accounts"].custodial_key(portal.ledger, "hangzhou-spring-tea")
+    assert stored.key_id == key.key_id
+    assert envelope.record["event"]["@context"][0] == CONTEXT  # the document's context travels with the event
+
+
+def test_one_bad_event_stores_nothing(epcis: Epcis, portal: Portal) -> None:
+    before = epcis_count(portal)
+    bad = make_event(2, eventTimeZoneOffset="2h")
+    resp = epcis.capture(make_document(make_event(1), bad, make_event(3)))
+    body = assert_problem(resp, 400, "±hh:mm")
+    assert (body["record"], body["field"]) == ("event #1", "eventTimeZoneOffset")
+    assert epcis_count(portal) == before
+
+
+def test_unhashable_event_without_event_id_is_refused(epcis: Epcis, portal: Portal) -> None:
+    before = epcis_count(portal)
+    odd = make_event(4, epcList=["urn:epc:id:gid:95100000.12345.400"])
+    body = assert_problem(epcis.capture(make_document(make_event(1), odd)), 400, "not implemented")
+    assert (body["record"], body["field"]) == ("event #1", "epcList")
+    assert epcis_count(portal) == before
+    with_id = make_event(4, epcList=["urn:epc:id:gid:95100000.12345.400"], eventID="urn:uuid:1b7c1e0e-1111-4c1e-9d1a-2f2b2d1e0a11")
+    assert epcis.capture(make_document(with_id)).status_code == 202
+    assert epcis_count(portal) == before + 1
+
+
+def test_event_id_conflicts_are_refused(epcis: Epcis, portal: Portal) -> None:
+    first = make_event(5, eventID="urn:uuid:0c2f3b4a-2222-4c1e-9d1a-2f2b2d1e0a11")
+    assert epcis.capture(make_document(first)).status_code == 202
+    again = epcis.capture(make_document(first))  # the same event again is harmless
+    assert again.status_code == 202
+    other = {**first, "action": "ADD"}
+    body = assert_problem(epcis.capture(make_document(other)), 409, "already names another captured event")
+    assert body["field"] == "eventID"
+
+
+def test_single_event_capture(epcis: Epcis, portal: Portal, schema: jsonschema.Draft7Validator) -> None:
+    event = {"@context": [CONTEXT], **make_event(6)}
+    resp = epcis.client.post("/epcis/events", data=json.dumps(event), headers=epcis.auth, content_type="application/json")
+    assert resp.status_code == 201, resp.get_data(as_text=True)
+    hash_id = event_hash_id(make_event(6))
+    assert resp.headers["Location"] == f"/epcis/events/{quote(hash_id, safe='')}"
+    assert resp.get_json()["eventHashID"] == hash_id
+    got = epcis.client.get(resp.headers["Location"])
+    assert got.status_code == 200 and got.headers["GS1-EPCIS-Version"] == "2.0.0"
+    assert_valid(schema, got.get_json())
+    assert got.get_json()["epcisBody"]["queryResults"]["resultsBody"]["eventList"][0]["eventID"] == hash_id
+    assert_problem(epcis.client.get("/epcis/events/urn:uuid:nothing-here"), 404, "no event")
+    no_context = epcis.client.post("/epcis/events", data=json.dumps(make_event(7)), headers=epcis.auth,
+                                   content_type="application/json")
+    assert assert_problem(no_context, 400, "is required")["field"] == "@context"
+
+
+def test_query_filters_and_paging(epcis: Epcis, schema: jsonschema.Draft7Validator) -> None:
+    events = [make_event(n, bizStep="receiving" if n % 2 else "shipping") for n in range(1, 8)]
+    events.append({"type": "AggregationEvent", "eventTime": "2024-05-03T12:00:00Z", "eventTimeZoneOffset": "+00:00",
+                   "parentID": "urn:epc:id:sscc:4012345.0000000111", "childEPCs": ["urn:epc:id:sgtin:4012345.011111.99"],
+                   "action": "ADD", "bizStep": "https://ref.gs1.org/cbv/BizStep-packing"})
+    assert epcis.capture(make_document(*events)).status_code == 202
+
+    def ids(resp: Any) -> list[str]:
+        assert resp.status_code == 200, resp.get_data(as_text=True)
+        assert_valid(schema, resp.get_json())
+        return [e["epcList"][0] if "epcList" in e else e["parentID"]
+                for e in resp.get_json()["epcisBody"]["queryResults"]["resultsBody"]["eventList"]]
+
+    assert ids(epcis.query(eventType="AggregationEvent")) == ["urn:epc:id:sscc:4012345.0000000111"]
+    ours = "urn:epc:id:sgtin:4012345.011111.*"  # the demo data holds an ObjectEvent of its own
+    assert len(ids(epcis.query(eventType="ObjectEvent", MATCH_epc=ours))) == 7
+    assert len(ids(epcis.query(eventType="ObjectEvent"))) == 8
+    assert len(ids(epcis.query(EQ_bizStep="receiving", MATCH_epc=ours))) == 4
+    assert len(ids(epcis.query(EQ_bizStep="https://ref.gs1.org/cbv/BizStep-receiving", MATCH_epc=ours))) == 4
+    assert ids(epcis.query(EQ_bizStep="packing")) == ["urn:epc:id:sscc:4012345.0000000111"]
+    assert ids(epcis.query(GE_eventTime="2024-05-03T08:00:00Z", LT_eventTime="2024-05-04T08:00:00Z")) == [
+        "urn:epc:id:sgtin:4012345.011111.2", "urn:epc:id:sscc:4012345.0000000111"]  # GE inclusive, LT exclusive
+    assert ids(epcis.query(MATCH_epc="urn:epc:id:sgtin:4012345.011111.5")) == ["urn:epc:id:sgtin:4012345.011111.5"]
+    assert ids(epcis.query(MATCH_epc="urn:epc:id:sgtin:4012345.011111.9*")) == ["urn:epc:id:sscc:4012345.0000000111"]
+
+    seen: list[str] = []
+    resp = epcis.query(eventType="ObjectEvent", MATCH_epc=ours, perPage="3")
+    pages = 0
+    while True:
+        seen += ids(resp)
+        pages += 1
+        link = resp.headers.get("Link")
+        if link is None:
+            break
+        url = link.split(">")[0].lstrip("<")
+        assert 'rel="next"' in link and "nextPageToken=" in url
+        resp = epcis.client.get(url, headers=epcis.auth)
+    assert pages == 3 and len(seen) == 7 == len(set(seen))
+
+
+@pytest.mark.parametrize(("params", "detail"), [
+    ({"perPage": "0"}, "perPage must be"), ({"perPage": "lots"}, "perPage must be"),
+    ({"nextPageToken": "abc"}, "nextPageToken"), ({"eventType": "ThingEvent"}, "eventType must be"),
+    ({"GE_eventTime": "yesterday"}, "date-time"), ({"EQ_action": "ADD"}, "unsupported query parameter EQ_action"),
+])
+def test_bad_query_parameters(epcis: Epcis, params: dict[str, str], detail: str) -> None:
+    assert_problem(epcis.query(**params), 400, detail)
+
+
+def test_versions_content_types_and_bad_bodies(epcis: Epcis, portal: Portal) -> None:
+    doc = make_document(make_event(1))
+    ok = epcis.capture(doc, **{"GS1-EPCIS-Version": "2.0.0", "GS1-CBV-Version": "2.0.0"})
+    assert ok.status_code == 202 and ok.headers["GS1-CBV-Version"] == "2.0.0"
+    assert epcis.capture(doc, **{"GS1-EPCIS-Min": "1.2.0", "GS1-EPCIS-Max": "2.0.0"}).status_code == 202
+    assert_problem(epcis.capture(doc, **{"GS1-EPCIS-Version": "1.2.0"}), 406, "not supported")
+    assert_problem(epcis.capture(doc, **{"GS1-EPCIS-Min": "2.1.0"}), 406, "no supported GS1-EPCIS version")
+    assert_problem(epcis.capture(doc, **{"GS1-CBV-Version": "2.1.0"}), 406, "not supported")
+    assert_problem(epcis.client.get("/epcis/events", headers={"GS1-EPCIS-Version": "two"}),
+                   400, "must be a version")
+    before = epcis_count(portal)
+    assert_problem(epcis.capture(b"{not json"), 400, "not valid JSON")
+    assert_problem(epcis.capture(doc, content_type="text/plain"), 415, "Content-Type")
+    assert_problem(epcis.capture({"type": "EPCISDocument"}), 400, "is required")
+    assert_problem(epcis.capture(doc, **{"GS1-Capture-Error-Behaviour": "proceed"}), 400, "rollback")
+    assert epcis_count(portal) == before
+
+
+def test_only_suppliers_capture(epcis: Epcis, portal: Portal) -> None:
+    doc = json.dumps(make_document(make_event(1)))
+    anonymous = epcis.client.post("/epcis/capture", data=doc, content_type="application/json")
+    assert_problem(anonymous, 401, "Bearer")
+    auditor = portal.app.extensions["carbonledger"]["accounts"].issue_token("audit", "x")
+    resp = epcis.client.post("/epcis/capture", data=doc, content_type="application/json",
+                             headers={"Authorization": f"Bearer {auditor}"})
+    assert_problem(resp, 403, "supplier")
+    assert_problem(epcis.client.get("/epcis/capture/nope", headers=epcis.auth), 404, "no capture job")
+
+
+def test_unknown_route_under_epcis_answers_json(epcis: Epcis) -> None:
+    resp = epcis.client.get("/epcis/nothing")
+    assert resp.status_code == 404 and resp.is_json
+    doc = copy.deepcopy(make_document(make_event(1)))
+    assert epcis.client.put("/epcis/capture", data=json.dumps(doc), headers=epcis.auth).status_code == 405
