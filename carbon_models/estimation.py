@@ -8,8 +8,9 @@ the default intensities of its factor set and says so in the result.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Literal, Protocol, Sequence
+from typing import Literal, Protocol
 
 from ledger.records.schemas import TransportLegRecord
 
