@@ -1,0 +1,1 @@
+"""Tests of ledger.chain: compile, reverts, the registry on eth-tester, anvil and a Hardhat node."""
