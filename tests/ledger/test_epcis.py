@@ -237,3 +237,10 @@ def test_urn_and_digital_link_spellings_of_an_official_example_hash_alike(standa
         doc = parse_document((folder / name).read_bytes())
         hashes.append([event_hash_id(e, doc.namespaces, i) for i, e in enumerate(doc.events)])
     assert hashes[0] == hashes[1]
+
+
+def test_list_order_and_key_order_do_not_change_the_hash() -> None:
+    shuffled = json.loads(json.dumps(REFERENCE_2))
+    shuffled["sensorElementList"][0]["sensorReport"].reverse()
+    reordered = dict(reversed(list(shuffled.items())))
+    assert event_hash_id(reordered) == event_hash_id(REFERENCE_2)
