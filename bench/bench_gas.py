@@ -7,7 +7,7 @@ gas limit raised so 10,000 naive writes fit in one transaction), compiled offlin
 - ``checkpoint``: ``CheckpointRegistry.appendCheckpoint`` of a batch of B records on top of
   a log that already holds ``--log-size`` records (anchored before measuring), with the
   RFC 6962 consistency proof from the previous checkpoint, verified on chain. Measured
-  without a URI and with the anchorer's ``carbonledger:size=N`` URI (whose hash is stored).
+  without a URI and with a 25-byte ``carbonledger:size=N`` URI (stored: one slot).
 - ``naive``: ``NaiveRecordStore`` (bench/contracts), one struct (hash, timestamp,
   submitter) per record: ``store`` for B = 1, ``storeBatch`` in one transaction otherwise,
   after one warm-up record so the array is not empty.

@@ -10,7 +10,7 @@ import {ICheckpointRegistry} from "./ICheckpointRegistry.sol";
  * carry an RFC 9162 §2.1.4 consistency proof from the latest checkpoint, verified here
  * with the SHA-256 precompile, so the registry only ever holds append-only extensions.
  * @dev Storage per checkpoint: one packed word (size, timestamp, previous size, index),
- * the root, and the URI hash only when a URI is given; each written with one SSTORE (no
+ * the root, and the URI only when one is given; each written with one SSTORE (no
  * read-modify-write of packed struct fields), which keeps an append under 100 gas per
  * record at 1,000 records per checkpoint. No function loops over storage; the proof loops
  * are bounded by the calldata proof length and the bit loops by 256.
@@ -25,7 +25,7 @@ contract CheckpointRegistry is ICheckpointRegistry, AccessControl {
     /// @dev treeSize | timestamp << 64 | previousSize << 128 | index << 192; zero if never anchored.
     mapping(uint256 treeSize => uint256) private _packed;
     mapping(uint256 treeSize => bytes32) private _roots;
-    mapping(uint256 treeSize => bytes32) private _uriHashes;
+    mapping(uint256 treeSize => string) private _uris;
     /// @dev latest size | checkpoint count << 64, one word so an append reads and writes it once.
     uint256 private _head;
 
@@ -67,7 +67,7 @@ contract CheckpointRegistry is ICheckpointRegistry, AccessControl {
         uint256 index = head >> 64;
         _packed[newSize] = newSize | (block.timestamp << 64) | (latestSize << 128) | (index << 192);
         _roots[newSize] = newRoot;
-        if (bytes(uri).length != 0) _uriHashes[newSize] = keccak256(bytes(uri));
+        if (bytes(uri).length != 0) _uris[newSize] = uri;
         _head = newSize | ((index + 1) << 64);
 
         emit CheckpointAppended(newSize, newRoot, latestSize, uri);
@@ -124,7 +124,7 @@ contract CheckpointRegistry is ICheckpointRegistry, AccessControl {
             previousSize: uint64(packed >> 128),
             index: uint64(packed >> 192),
             root: _roots[size],
-            uriHash: _uriHashes[size]
+            uri: _uris[size]
         });
     }
 

@@ -15,7 +15,8 @@ interface ICheckpointRegistry {
      * @param previousSize tree size of the checkpoint this one extends (0 for the first)
      * @param index position in append order (0 for the first)
      * @param root RFC 6962 root hash of the first `treeSize` leaves
-     * @param uriHash keccak256 of the URI passed to the append, or zero if it was empty
+     * @param uri the URI passed to the append (where the checkpoint or the log can be
+     * fetched), or empty
      */
     struct Checkpoint {
         uint64 treeSize;
@@ -23,7 +24,7 @@ interface ICheckpointRegistry {
         uint64 previousSize;
         uint64 index;
         bytes32 root;
-        bytes32 uriHash;
+        string uri;
     }
 
     /// @notice The registry was deployed without an administrator.
@@ -73,7 +74,8 @@ interface ICheckpointRegistry {
      * @param newSize tree size of the new checkpoint
      * @param newRoot RFC 6962 root of the new checkpoint
      * @param consistencyProof RFC 6962 consistency proof from the latest checkpoint
-     * @param uri optional pointer to the checkpoint; only its keccak256 is stored
+     * @param uri optional pointer to the checkpoint, stored as given; up to 31 bytes fit one
+     * storage slot (~22,000 gas), an empty URI costs nothing
      * @return appended true if a checkpoint was stored, false if it was already anchored
      */
     function appendCheckpoint(

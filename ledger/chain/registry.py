@@ -29,14 +29,14 @@ DEFAULT_ADMIN_ROLE = b"\x00" * 32
 
 @dataclass(frozen=True)
 class Checkpoint:
-    """One checkpoint as the registry stores it."""
+    """One checkpoint as the registry stores it (``uri`` is empty if none was given)."""
 
     tree_size: int
     root: bytes
     block_time: datetime
     previous_size: int
     index: int
-    uri_hash: bytes | None
+    uri: str
 
 
 @dataclass(frozen=True)
@@ -153,11 +153,10 @@ class CheckpointRegistryClient:
 
 
 def _checkpoint(raw: Any) -> Checkpoint | None:
-    tree_size, timestamp, previous_size, index, root, uri_hash = raw
+    tree_size, timestamp, previous_size, index, root, uri = raw
     if tree_size == 0:
         return None
-    return Checkpoint(tree_size, bytes(root), _time(timestamp), previous_size, index,
-                      bytes(uri_hash) if any(uri_hash) else None)
+    return Checkpoint(tree_size, bytes(root), _time(timestamp), previous_size, index, uri)
 
 
 def _time(timestamp: int) -> datetime:

@@ -80,6 +80,7 @@ def test_appends_a_chain_of_extensions(registry: CheckpointRegistryClient) -> No
         cp = registry.checkpoint_by_size(size)
         assert cp is not None
         assert (cp.tree_size, cp.root, cp.previous_size, cp.index) == (size, root(size), previous, index)
+        assert cp.uri == f"cp:{size}"
         assert registry.find_append(size) == tx
         previous = size
     latest = registry.latest_checkpoint()

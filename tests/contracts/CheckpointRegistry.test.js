@@ -103,14 +103,19 @@ describe("CheckpointRegistry", function () {
       expect(cp.previousSize).to.equal(0n);
       expect(cp.index).to.equal(0n);
       expect(cp.timestamp).to.equal(BigInt(await time.latest()));
-      expect(cp.uriHash).to.equal(ethers.id("https://ledger.example/cp/5"));
+      expect(cp.uri).to.equal("https://ledger.example/cp/5");
       expect(await registry.checkpointCount()).to.equal(1n);
     });
 
-    it("stores a zero uriHash for an empty URI", async function () {
-      const { registry } = await loadFixture(anchoredFixture);
-      expect((await registry.checkpointBySize(3)).uriHash).to.equal(ZERO);
-      expect((await registry.checkpointBySize(7)).uriHash).to.equal(ethers.id("ipfs://cp7"));
+    it("stores an empty URI as empty and a URI longer than one slot in full", async function () {
+      const { registry, asAnchorer, log } = await loadFixture(anchoredFixture);
+      expect((await registry.checkpointBySize(3)).uri).to.equal("");
+      expect((await registry.checkpointBySize(7)).uri).to.equal("ipfs://cp7");
+      const long = "https://ledger.example/checkpoints/" + "x".repeat(70);
+      await expect(asAnchorer.appendCheckpoint(9, rootOf(log, 9), proofOf(log, 7, 9), long))
+        .to.emit(registry, "CheckpointAppended").withArgs(9n, rootOf(log, 9), 7n, long);
+      expect((await registry.checkpointBySize(9)).uri).to.equal(long);
+      expect((await registry.latestCheckpoint()).uri).to.equal(long);
     });
 
     it("refuses a first checkpoint with a non-empty proof", async function () {
