@@ -25,6 +25,7 @@ from werkzeug.exceptions import HTTPException
 
 from ledger.epcis import (
     EPCIS_CONTEXT,
+    EpcisCaptureLimitError,
     EpcisDocument,
     EpcisError,
     EpcisUnsupportedError,
@@ -92,7 +93,8 @@ def _ledger_error(exc: LedgerError) -> Response:
         extra["field"] = exc.field
     if isinstance(exc, BatchRejected):
         extra["rejected"] = exc.to_dict()["rejected"]
-    return problem(status_for(exc), type(exc).__name__, str(exc), **extra)
+    status = 413 if isinstance(exc, EpcisCaptureLimitError) else status_for(exc)
+    return problem(status, type(exc).__name__, str(exc), **extra)
 
 
 def _version(header: str) -> tuple[int, int, int] | None:

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
-from ledger.epcis.errors import EpcisError, event_label
+from ledger.epcis.errors import EpcisCaptureLimitError, EpcisError, event_label
 
 EPCIS_CONTEXT = "https://ref.gs1.org/standards/epcis/2.0.0/epcis-context.jsonld"
 """The standard JSON-LD context of EPCIS 2.0; accepted by name, never downloaded."""
@@ -136,7 +136,8 @@ def parse_document(data: bytes | str | dict[str, Any]) -> EpcisDocument:
     if not isinstance(events, list):
         raise EpcisError("must be a list of events", field="epcisBody.eventList")
     if len(events) > MAX_EVENTS:
-        raise EpcisError(f"has {len(events)} events; at most {MAX_EVENTS} per document", field="epcisBody.eventList")
+        raise EpcisCaptureLimitError(f"has {len(events)} events; at most {MAX_EVENTS} per document",
+                                     field="epcisBody.eventList")
     for i, event in enumerate(events):
         check_event(event, i)
         if "@context" in event:

@@ -16,6 +16,10 @@ class EpcisUnsupportedError(EpcisError):
     """
 
 
+class EpcisCaptureLimitError(EpcisError):
+    """A document holds more events than one capture accepts."""
+
+
 def event_label(index: int | None) -> str | None:
     """How errors name an event: its position in ``epcisBody.eventList``."""
     return None if index is None else f"event #{index}"

@@ -264,6 +264,9 @@ def test_versions_content_types_and_bad_bodies(epcis: Epcis, portal: Portal) -> 
     assert_problem(epcis.capture(doc, content_type="text/plain"), 415, "Content-Type")
     assert_problem(epcis.capture({"type": "EPCISDocument"}), 400, "is required")
     assert_problem(epcis.capture(doc, **{"GS1-Capture-Error-Behaviour": "proceed"}), 400, "rollback")
+    too_many = make_document(*[make_event(1)] * 10_001)
+    assert assert_problem(epcis.capture(too_many), 413, "at most 10000")["type"] == \
+        "epcisException:CaptureLimitExceededException"
     assert epcis_count(portal) == before
 
 
