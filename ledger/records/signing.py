@@ -11,7 +11,7 @@ import base64
 import hashlib
 import os
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -141,11 +141,24 @@ def verify_many(items: Sequence[tuple[bytes, bytes, bytes]]) -> list[bool]:
     OpenSSL's Ed25519 verification releases the GIL, so threads give real parallelism;
     the pool is created on first use and shared by the process.
     """
+    return verify_many_async(items)()
+
+
+def verify_many_async(items: Sequence[tuple[bytes, bytes, bytes]]) -> Callable[[], list[bool]]:
+    """Start :func:`verify_many` in the background; call the result to wait for it.
+
+    Lets a caller overlap its own Python work (which holds the GIL) with verification
+    (which does not), e.g. the audit preparing the next batch meanwhile.
+    """
     global _POOL
     if _POOL is None:
         _POOL = ThreadPoolExecutor(max_workers=os.cpu_count() or 1, thread_name_prefix="ed25519")
-    chunks = [items[i:i + _VERIFY_CHUNK] for i in range(0, len(items), _VERIFY_CHUNK)]
-    out: list[bool] = []
-    for part in _POOL.map(_verify_chunk, chunks):
-        out.extend(part)
-    return out
+    futures = [_POOL.submit(_verify_chunk, items[i:i + _VERIFY_CHUNK]) for i in range(0, len(items), _VERIFY_CHUNK)]
+
+    def collect() -> list[bool]:
+        out: list[bool] = []
+        for future in futures:
+            out.extend(future.result())
+        return out
+
+    return collect
