@@ -127,7 +127,7 @@ def audit_log(ledger: Ledger, chain: CheckpointReader | None,
             if stream.size in cp_at:
                 cp = cp_at[stream.size]
                 if previous_cp is not None:
-                    _check_consistency(ledger, previous_cp, cp, add)
+                    check_consistency(ledger, previous_cp, cp, add)
                 previous_cp = cp
         # Verify this batch in the background while the next one is read and hashed.
         _collect_signatures(pending, add)
@@ -195,8 +195,9 @@ def _check_checkpoint(stream: merkle.CompactRange, cp_at: dict[int, checkpoints.
             report.findings.append(Finding(subject, "on chain", cp.root.hex(), on_chain.hex()))
 
 
-def _check_consistency(ledger: Ledger, old: checkpoints.Checkpoint, new: checkpoints.Checkpoint,
-                       add: Callable[[Finding], None]) -> None:
+def check_consistency(ledger: Ledger, old: checkpoints.Checkpoint, new: checkpoints.Checkpoint,
+                      add: Callable[[Finding], None]) -> None:
+    """Report a finding unless the store proves ``new`` extends ``old`` (RFC 6962 consistency)."""
     try:
         proof = ledger.consistency_proof(old.tree_size, new.tree_size)
         merkle.verify_consistency(old.tree_size, new.tree_size, old.root, new.root, proof)

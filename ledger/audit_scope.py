@@ -20,7 +20,7 @@ from typing import Any
 import rfc8785
 
 from carbon_models import FootprintError, footprint_order
-from ledger.audit import Finding, _check_consistency
+from ledger.audit import Finding, check_consistency
 from ledger.errors import NotFoundError
 from ledger.provenance import order_view
 from ledger.service import Ledger, StoredRecord
@@ -134,7 +134,7 @@ def run_scope_audit(ledger: Ledger, chain: CheckpointReader | None, scope: Audit
         if progress and (i % 50 == 0 or i == len(records) - 1):
             progress(i + 1, len(records))
     for old, new in zip(checkpoints, checkpoints[1:]):
-        _check_consistency(ledger, old, new, add)
+        check_consistency(ledger, old, new, add)
         report.checkpoints_checked += 1
     if chain is not None:
         for cp in checkpoints:
