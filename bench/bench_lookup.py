@@ -1,0 +1,124 @@
+"""Consumer lookup under load: the order page and its JSON twin at 50 concurrent clients.
+
+The ledger holds ``--records`` records (the demo supply chain plus synthetic shipments),
+anchored on the embedded anvil node; the portal runs under waitress in its own process and
+``wrk`` (Debian package) drives it. Peer in the same run: ``/api/v1/log``, a trivial page
+on the same server, i.e. the floor that waitress + Flask + one query cost on this machine.
+
+    .venv/bin/python bench/bench_lookup.py [--records 100000] [--connections 50] [--seconds 20]
+                                           [--database-url URL]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+from workload import shipment  # bench/ is on sys.path when run as a script
+
+from ledger import demo, installation
+from ledger.chain.node import free_port
+from ledger.config import Config
+from ledger.records.public_ids import order_public_id
+from ledger.records.signing import SigningKey
+
+RESULTS = Path(__file__).with_name("results")
+CLI = str(Path(sys.executable).with_name("carbonledger"))
+TARGET_P99_MS = 50.0
+
+
+def _ms(text: str) -> float:
+    value, unit = re.fullmatch(r"([\d.]+)(us|ms|s)", text).groups()  # type: ignore[union-attr]
+    return float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
+
+
+def wrk(url: str, connections: int, seconds: int) -> dict[str, float]:
+    out = subprocess.run(["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--latency", url],
+                         capture_output=True, text=True, check=True).stdout
+    lat = dict(re.findall(r"^\s+(50|90|99)%\s+(\S+)\s*$", out, re.M))
+    if "50" not in lat:
+        raise SystemExit(f"wrk measured nothing at {url}:\n{out}")
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
+    errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    timeouts = re.search(r"timeout (\d+)", out)
+    return {"timeouts": float(timeouts.group(1)) if timeouts else 0.0,
+            "p50_ms": _ms(lat["50"]), "p90_ms": _ms(lat["90"]), "p99_ms": _ms(lat["99"]), "rps": rps,
+            "non_2xx": float(errors.group(1)) if errors else 0.0}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--records", type=int, default=100_000)
+    parser.add_argument("--connections", type=int, default=50)
+    parser.add_argument("--seconds", type=int, default=20)
+    parser.add_argument("--database-url", default="")
+    args = parser.parse_args()
+    if shutil.which("wrk") is None:
+        sys.exit("wrk is not installed: apt-get install wrk")
+    with tempfile.TemporaryDirectory() as tmp:
+        env = {**os.environ, "CARBONLEDGER_HOME": tmp, "CARBONLEDGER_CHAIN": "embedded",
+               "CARBONLEDGER_CHAIN_PORT": str(free_port())}
+        if args.database_url:
+            env["CARBONLEDGER_DATABASE_URL"] = args.database_url
+        config = Config.from_env(env)
+        ledger = installation.init(config).ledger
+        demo.load(ledger, config.home / "demo-keys")
+        key = SigningKey.generate()
+        ledger.register_participant("bench-supplier", "Bench", ["supplier"], "CN", key.public_b64)
+        started = time.perf_counter()
+        filler = max(0, args.records - ledger.log_info().size)
+        for start in range(0, filler, 5000):
+            ledger.submit_many([key.sign_record(shipment(i)) for i in range(start, min(filler, start + 5000))])
+        print(f"store: {ledger.log_info().size:,} records ({time.perf_counter() - started:.0f} s to load)",
+              file=sys.stderr)
+        subprocess.run([CLI, "demo"], env=env, check=True, capture_output=True)  # anchors everything
+        port = free_port()
+        server_log = open(Path(tmp) / "serve.log", "w")  # noqa: SIM115 (closed with the server)
+        server = subprocess.Popen([CLI, "serve", "--port", str(port), "--threads", "8", "--no-anchor"], env=env,
+                                  stdout=server_log, stderr=subprocess.STDOUT)
+        base = f"http://127.0.0.1:{port}"
+        try:
+            for _ in range(150):
+                try:
+                    urllib.request.urlopen(f"{base}/api/v1/log", timeout=2)
+                    break
+                except OSError:
+                    time.sleep(0.2)
+            else:
+                raise SystemExit(f"the portal did not come up: {(Path(tmp) / 'serve.log').read_text()}")
+            pid = order_public_id("ORD-TEA-1001")
+            targets = [("peer: /api/v1/log", f"{base}/api/v1/log"),
+                       ("order page /p/<public id>", f"{base}/p/{pid}"),
+                       ("JSON twin /api/v1/orders/<id>", f"{base}/api/v1/orders/{pid}")]
+            rows = [(name, wrk(url, args.connections, args.seconds)) for name, url in targets]
+        finally:
+            server.send_signal(signal.SIGTERM)
+            server.wait(timeout=20)
+            server_log.close()
+            subprocess.run([CLI, "chain", "stop"], env=env, capture_output=True)
+    peer = rows[0][1]
+    print(f"{'endpoint':<32} {'req/s':>8} {'p50 ms':>8} {'p90 ms':>8} {'p99 ms':>8} {'p99/peer':>9} {'timeouts':>9}  target")
+    for name, r in rows:
+        print(f"{name:<32} {r['rps']:>8.0f} {r['p50_ms']:>8.1f} {r['p90_ms']:>8.1f} {r['p99_ms']:>8.1f} "
+              f"{r['p99_ms'] / peer['p99_ms']:>9.1f} {r['timeouts']:>9.0f}  {'' if name.startswith('peer') else f'p99 < {TARGET_P99_MS:.0f} ms'}")
+    RESULTS.mkdir(exist_ok=True)
+    (RESULTS / "lookup.json").write_text(json.dumps({
+        "benchmark": "lookup", "machine": platform.machine(), "records": args.records,
+        "database": "postgresql" if args.database_url else "sqlite", "connections": args.connections,
+        "results": {name: r for name, r in rows},
+    }, indent=2))
+
+
+if __name__ == "__main__":
+    main()
