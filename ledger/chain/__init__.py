@@ -15,6 +15,8 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
+from web3.exceptions import Web3Exception
+
 from ledger.chain.backend import Chain, connect, load_anchor_account
 from ledger.chain.compile import CompiledContract, registry_contract
 from ledger.chain.deployment import Deployment, load_deployment, save_deployment
@@ -73,4 +75,10 @@ def open_registry(config: Config, chain: Chain | None = None) -> CheckpointRegis
     if not client.has_code():
         raise NotDeployedError(f"chain {chain.chain_id} has no contract at {deployment.address} "
                                "(a dev chain restarted without its state?): run `carbonledger chain deploy`")
+    try:
+        client.latest_checkpoint()
+    except (ValueError, Web3Exception) as exc:  # the code there does not speak this version's ABI
+        raise NotDeployedError(f"the contract at {deployment.address} on chain {chain.chain_id} does not answer as this "
+                               f"version's CheckpointRegistry ({type(exc).__name__}): run `carbonledger chain deploy "
+                               "--force` (a new registry starts a new checkpoint history)") from None
     return client
