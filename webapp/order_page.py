@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from carbon_models import OrderFootprint
+from ledger.chain.errors import ChainError
 from ledger.footprints import scenarios
 from ledger.provenance import OrderView, RecordView
 from ledger.verification import verify_stored
@@ -50,7 +51,11 @@ def order_payload(view: OrderView) -> dict[str, Any]:
     footprint = _footprint(view)
     if footprint is not None:
         footprint["scenarios"] = [sc.model_dump(mode="json") for sc in scenarios(ledger, view.order_id)]
-    verdicts = [verify_stored(ledger, stored, chain) for stored in view.all_records()]
+    try:
+        verdicts = [verify_stored(ledger, stored, chain) for stored in view.all_records()]
+    except ChainError:  # the chain went away mid-page: verify everything else, and say so
+        chain = None
+        verdicts = [verify_stored(ledger, stored, None) for stored in view.all_records()]
     return {
         "order_id": view.order_id, "public_id": view.public_id, "shipments": shipments, "legs": legs, "hubs": hubs,
         "footprint": footprint,
