@@ -122,6 +122,11 @@ def verify_bundle(bundle: Mapping[str, Any], chain: CheckpointReader) -> Verdict
     verdict = check_bundle_offline(bundle)
     if any(c.name == "format" for c in verdict.checks):
         return verdict
+    return check_on_chain(verdict, bundle, chain)
+
+
+def check_on_chain(verdict: Verdict, bundle: Mapping[str, Any], chain: CheckpointReader) -> Verdict:
+    """Add to ``verdict`` whether the bundle's checkpoint is the registry's on ``chain``."""
     expected_chain = bundle.get("chain", {}).get("chain_id")
     if expected_chain != chain.chain_id:
         verdict.add("chain", False, f"bundle names chain {expected_chain}, RPC serves chain {chain.chain_id}")
@@ -170,16 +175,8 @@ def verify_stored(ledger: Ledger, stored: StoredRecord, chain: CheckpointReader 
     if raw_leaf != stored.leaf_hash:
         verdict.add("stored bytes", False, f"stored envelope hashes to {raw_leaf.hex()}, not {stored.leaf_hash.hex()}")
     if anchored and chain is not None:
-        verdict = _with_chain(verdict, bundle, chain)
+        verdict = check_on_chain(verdict, bundle, chain)
     verdict.anchored = anchored
-    return verdict
-
-
-def _with_chain(verdict: Verdict, bundle: Mapping[str, Any], chain: CheckpointReader) -> Verdict:
-    on_chain = verify_bundle(bundle, chain)
-    for check in on_chain.checks:
-        if check.name in ("chain", "checkpoint on chain"):
-            verdict.checks.append(check)
     return verdict
 
 
