@@ -45,7 +45,7 @@ def create_app(config: Config | None = None, *, testing: bool = False, registry:
                                       "registry": CachedCheckpointReader(registry) if registry is not None else None}
     csrf.init_app(app)
 
-    from webapp import admin, api, auditor, auth, epcis, public, supplier
+    from webapp import admin, api, auditor, auth, epcis, pact_api, public, supplier
 
     app.register_blueprint(auth.bp)
     app.register_blueprint(public.bp)
@@ -56,6 +56,8 @@ def create_app(config: Config | None = None, *, testing: bool = False, registry:
     csrf.exempt(api.bp)  # the API authenticates each request by token, not by cookie
     app.register_blueprint(epcis.bp)
     csrf.exempt(epcis.bp)  # the EPCIS binding too
+    app.register_blueprint(pact_api.bp)
+    csrf.exempt(pact_api.bp)  # PACT clients authenticate with OAuth2 client credentials
     app.before_request(auth.load_user)
     app.add_template_filter(_when, "when")
     _register_error_handlers(app)
@@ -63,7 +65,7 @@ def create_app(config: Config | None = None, *, testing: bool = False, registry:
 
 
 def _wants_json() -> bool:
-    return request.path.startswith(("/api/", "/epcis/")) or request.accept_mimetypes.best == "application/json"
+    return request.path.startswith(("/api/", "/epcis/", "/2/", "/3/", "/auth/")) or request.accept_mimetypes.best == "application/json"
 
 
 def _register_error_handlers(app: Flask) -> None:
