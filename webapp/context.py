@@ -21,8 +21,3 @@ def config() -> Config:
     return current_app.extensions["carbonledger"]["config"]
 
 
-
-def anchored_size() -> int:
-    """How many records the latest on-chain checkpoint covers (0 before the first)."""
-    latest = ledger().latest_checkpoint()
-    return latest.tree_size if latest else 0

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import bisect
 from typing import Any
 
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
@@ -30,8 +31,10 @@ def records() -> Any:
     pid = _participant()
     before = request.args.get("before", type=int)
     rows = ledger.records_by_participant(pid, limit=100, before=before)
-    anchored_size = context.anchored_size()
-    return render_template("supplier/records.html", records=rows, participant=pid, anchored_size=anchored_size,
+    checkpoints = ledger.checkpoints()
+    sizes = [cp.tree_size for cp in checkpoints]
+    covering = {r.seq: checkpoints[i] for r in rows if (i := bisect.bisect_right(sizes, r.seq)) < len(checkpoints)}
+    return render_template("supplier/records.html", records=rows, participant=pid, covering=covering,
                            next_before=rows[-1].seq if len(rows) == 100 else None)
 
 

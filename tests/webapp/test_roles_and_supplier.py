@@ -37,6 +37,8 @@ def test_wrong_password_and_csrf(client) -> None:  # type: ignore[no-untyped-def
 def test_supplier_sees_only_its_own_records(as_user, portal: Portal) -> None:  # type: ignore[no-untyped-def]
     page = as_user("tea").client.get("/supplier/").get_data(as_text=True)
     assert "SH-TEA-1001" in page and "SH-ELEC-2001" not in page
+    cp = portal.ledger.latest_checkpoint()
+    assert f"checkpoint {cp.tree_size}, block {cp.block_number}" in page and cp.tx_hash[:12] in page
     page = as_user("volt").client.get("/supplier/").get_data(as_text=True)
     assert "SH-ELEC-2001" in page and "SH-TEA-1001" not in page
 
