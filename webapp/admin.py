@@ -30,3 +30,14 @@ def revoke_key() -> Any:
     receipt = context.ledger().revoke_key(key_id, request.form.get("reason") or None)
     flash(f"Key {key_id} revoked (record {receipt.seq}).")
     return redirect(url_for("admin.index"))
+
+
+@bp.route("/keys/register", methods=["POST"])
+@role_required("admin")
+def register_key() -> Any:
+    """Register a participant's new public key: with a revoke of the old one, a key rotation."""
+    participant = request.form.get("participant_id", "")
+    public_key = request.form.get("public_key", "").strip()
+    receipt = context.ledger().register_key(participant, public_key)
+    flash(f"New key for {participant} registered (record {receipt.seq}); revoke the old one to finish a rotation.")
+    return redirect(url_for("admin.index"))

@@ -100,3 +100,22 @@ def test_admin_can_revoke_a_key(as_user, portal: Portal) -> None:  # type: ignor
     assert keys[0]["revoked"] is True
     missing = admin.client.post("/admin/keys/revoke", data={"key_id": "ed25519:00", "csrf_token": token})
     assert missing.status_code == 404 and "not registered" in missing.get_data(as_text=True)
+
+
+def test_admin_rotates_a_key(as_user, portal: Portal) -> None:  # type: ignore[no-untyped-def]
+    from ledger.records.signing import SigningKey
+    from tests.records_factory import shipment
+
+    admin = as_user("root")
+    new = SigningKey.generate()
+    token = csrf_token(admin.client.get("/admin/").get_data(as_text=True))
+    resp = admin.client.post("/admin/keys/register", data={"participant_id": "shenzhen-voltcraft",
+                                                           "public_key": new.public_b64, "csrf_token": token})
+    assert resp.status_code == 302
+    old = next(p for p in portal.ledger.participants() if p["participant_id"] == "shenzhen-voltcraft")["keys"][0]
+    admin.client.post("/admin/keys/revoke", data={"key_id": old["key_id"], "csrf_token": token})
+    receipt = portal.ledger.submit(new.sign_record(shipment("SH-ROT", shipper="shenzhen-voltcraft")))
+    assert portal.ledger.record(receipt.seq).key_id == new.key_id
+    bad = admin.client.post("/admin/keys/register", data={"participant_id": "shenzhen-voltcraft",
+                                                          "public_key": "not-a-key", "csrf_token": token})
+    assert bad.status_code == 422 and "public_key" in bad.get_data(as_text=True)
