@@ -9,15 +9,14 @@ from __future__ import annotations
 
 import functools
 import random
-from collections.abc import Iterator
 
 import pymerkle
 import pytest
 from sqlalchemy import Engine, event, select, text
 from sqlalchemy.exc import DBAPIError
 
-from ledger import merkle, migrate
-from ledger.db import make_engine, write_transaction
+from ledger import merkle
+from ledger.db import write_transaction
 from ledger.merkle_store import MerkleNodeRow, MerkleStore, TreeSizeError
 
 BATCHES = (1, 2, 3, 7, 15, 16, 17, 255, 256, 257, 63, 64, 65, 511, 512, 4)
@@ -45,11 +44,9 @@ def _reference_root(size: int) -> bytes:
 
 
 @pytest.fixture
-def engine(db_url: str) -> Iterator[Engine]:
-    engine = make_engine(db_url)
-    migrate.upgrade(engine)
-    yield engine
-    engine.dispose()
+def engine(migrated_engine: Engine) -> Engine:
+    """The migrated database of tests/ledger/conftest.py, under the name these tests use."""
+    return migrated_engine
 
 
 def _fill(engine: Engine, statements: list[str] | None = None) -> None:
