@@ -13,6 +13,7 @@ from datetime import date, datetime, time, timedelta, timezone
 from typing import Any
 
 from flask import Blueprint, Response, abort, g, jsonify, redirect, render_template, request, url_for
+from jinja2 import UndefinedError
 from werkzeug.datastructures import MultiDict
 
 from ledger.audit_scope import DEFAULT_MAX_ANCHOR_DELAY_S, AuditScope
@@ -134,8 +135,11 @@ def job_status(job_id: str) -> Any:
 def report(report_id: str) -> Any:
     ledger = context.ledger()
     saved = load_report(ledger, report_id)
-    return render_template("auditor/report.html", saved=saved, report=saved.report,
-                           proof=prove_report(ledger, saved, checkpoint_reader()))
+    proof = prove_report(ledger, saved, checkpoint_reader())
+    try:
+        return render_template("auditor/report.html", saved=saved, report=saved.report, proof=proof)
+    except (ValueError, KeyError, TypeError, AttributeError, UndefinedError):
+        return _altered(saved, proof)
 
 
 @bp.route("/reports/<report_id>.json")
@@ -152,6 +156,19 @@ def report_json(report_id: str) -> Any:
 def report_pdf(report_id: str) -> Any:
     ledger = context.ledger()
     saved = load_report(ledger, report_id)
-    data = render_pdf(saved, prove_report(ledger, saved, checkpoint_reader()))
+    proof = prove_report(ledger, saved, checkpoint_reader())
+    try:
+        data = render_pdf(saved, proof)
+    except (ValueError, KeyError, TypeError, AttributeError):
+        return _altered(saved, proof)
     return Response(data, mimetype="application/pdf",
                     headers={"Content-Disposition": f'attachment; filename="{saved.report_id}.pdf"'})
+
+
+def _altered(saved: Any, proof: Any) -> Any:
+    """The kept copy no longer reads as a report: say what the ledger record proves instead."""
+    checks = "; ".join(f"{name}: {'holds' if ok else 'FAILS'} ({detail})" for name, ok, detail in proof.checks)
+    body = {"error": "ReportAltered",
+            "message": f"the stored copy of report {saved.report_id} is not a readable report any more; "
+                       f"ledger record {proof.record_seq} fixes its SHA-256 as {proof.sha256}. {checks}"}
+    return render_template("error.html", status=409, body=body), 409

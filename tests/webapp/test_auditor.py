@@ -127,6 +127,19 @@ def test_an_altered_copy_of_a_report_fails_its_proof(as_user, portal: Portal) ->
         f"{hashlib.sha256(forged).hexdigest()}; the record holds {hashlib.sha256(kept).hexdigest()}" in html
 
 
+
+def test_a_copy_replaced_by_other_json_is_reported_not_a_500(as_user, portal: Portal) -> None:  # type: ignore[no-untyped-def]
+    auditor = as_user("audit")
+    state = run_audit(auditor, order_ids="ORD-ELEC-2001")
+    with portal.ledger.engine.begin() as conn:
+        conn.execute(text("UPDATE audit_reports SET report = :r WHERE report_id = :i"),
+                     {"r": b'{"nothing":"to see"}', "i": state["report_id"]})
+    for url in (state["report_url"], state["report_url"] + ".pdf"):
+        resp = auditor.client.get(url)
+        assert resp.status_code == 409, url
+        assert "not a readable report any more" in resp.get_data(as_text=True)
+
+
 @pytest.mark.parametrize(("scope", "message"), [
     ({"start": "2026-11-10", "end": "2026-11-01"}, "the period ends (2026-11-01) before it starts (2026-11-10)"),
     ({"participant_id": "no-such-supplier"}, "no participant no-such-supplier in the ledger"),
