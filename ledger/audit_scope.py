@@ -22,6 +22,7 @@ import rfc8785
 from carbon_models import FootprintError, footprint_order
 from ledger.audit import Finding, check_consistency
 from ledger.errors import NotFoundError
+from ledger.footprints import recorded_inputs
 from ledger.provenance import order_view
 from ledger.service import Ledger, StoredRecord
 from ledger.verification import CheckpointReader, chain_root, verify_stored
@@ -168,12 +169,10 @@ def _check_footprint(ledger: Ledger, stored: StoredRecord, subject: str, add: Ca
                      report: ScopeReport) -> None:
     record = stored.record
     try:
-        inputs = [ledger.record_by_leaf_hash(bytes.fromhex(h)) for h in record["inputs"]]
+        contents = recorded_inputs(ledger, stored)
     except NotFoundError as exc:
         add(Finding(subject, "footprint inputs", "every input in the log", str(exc)))
         return
-    contents = [r.record.get("replacement") if r.kind == "correction" else r.record for r in inputs]
-    contents = [c for c in contents if c]
     result = record["result"]
     try:
         again = footprint_order(

@@ -97,3 +97,38 @@ def scenarios(ledger: Ledger, order_id: str, factor_set: str | None = None) -> l
     """The reduction simulator on the order as recorded: savings and added transit time."""
     inputs = gather_inputs(ledger, order_id)
     return simulate(inputs.shipments, inputs.legs, inputs.hubs, factor_set, order_id=order_id)
+
+
+def recorded_inputs(ledger: Ledger, footprint: StoredRecord) -> list[dict[str, Any]]:
+    """The record contents a footprint record names as its inputs (corrections' replacements)."""
+    out = []
+    for leaf in footprint.record["inputs"]:
+        stored = ledger.record_by_leaf_hash(bytes.fromhex(leaf))
+        content = stored.record.get("replacement") if stored.kind == "correction" else stored.record
+        if content:
+            out.append(content)
+    return out
+
+
+_SCENARIO_CACHE: dict[bytes, list[ScenarioResult]] = {}
+_SCENARIO_CACHE_SIZE = 4096
+
+
+def scenarios_for(ledger: Ledger, footprint: StoredRecord) -> list[ScenarioResult]:
+    """The reduction simulator on exactly the inputs of a recorded footprint.
+
+    Cached by the footprint record's leaf hash: its inputs are named by hash and the
+    simulation is pure, so the answer for a given record never changes.
+    """
+    cached = _SCENARIO_CACHE.get(footprint.leaf_hash)
+    if cached is None:
+        contents = recorded_inputs(ledger, footprint)
+        result = footprint.record["result"]
+        cached = simulate([c for c in contents if c["kind"] == "shipment"],
+                          [c for c in contents if c["kind"] == "transport_leg"],
+                          [c for c in contents if c["kind"] == "hub_operation"],
+                          result.get("factor_set_id"), order_id=footprint.record["order_id"])
+        if len(_SCENARIO_CACHE) >= _SCENARIO_CACHE_SIZE:
+            _SCENARIO_CACHE.pop(next(iter(_SCENARIO_CACHE)))
+        _SCENARIO_CACHE[footprint.leaf_hash] = cached
+    return cached

@@ -6,7 +6,7 @@ from typing import Any
 
 from carbon_models import OrderFootprint
 from ledger.chain.errors import ChainError
-from ledger.footprints import scenarios
+from ledger.footprints import scenarios_for
 from ledger.provenance import OrderView, RecordView
 from ledger.verification import verify_stored
 from webapp import context
@@ -50,7 +50,7 @@ def order_payload(view: OrderView) -> dict[str, Any]:
                      "hub_type": rec.get("hub_type")})
     footprint = _footprint(view)
     if footprint is not None:
-        footprint["scenarios"] = [sc.model_dump(mode="json") for sc in scenarios(ledger, view.order_id)]
+        footprint["scenarios"] = [sc.model_dump(mode="json") for sc in scenarios_for(ledger, view.footprints[-1])]
     try:
         verdicts = [verify_stored(ledger, stored, chain) for stored in view.all_records()]
     except ChainError:  # the chain went away mid-page: verify everything else, and say so
