@@ -94,7 +94,12 @@ def render_pdf(saved: SavedReport, proof: ReportProof) -> bytes:
     _bars(pdf, list(charts["footprint_by_supplier_kg"].items()), lambda v: f"{v:,.1f} kg")
     _heading(pdf, "Primary-data share by month")
     _bars(pdf, list(charts["primary_data_share_by_month"].items()), lambda v: f"{v:.0%}", scale=1.0)
-    return bytes(pdf.output())
+    try:
+        return bytes(pdf.output())
+    finally:
+        for font in pdf.fonts.values():  # embedded TrueType fonts keep their file open until closed
+            if hasattr(font, "close"):
+                font.close()
 
 
 def _summary(saved: SavedReport, report: dict[str, Any], proof: ReportProof) -> list[tuple[str, str]]:
