@@ -56,8 +56,17 @@ class _ReportPdf(FPDF):
 
 def render_pdf(saved: SavedReport, proof: ReportProof) -> bytes:
     """The report as PDF bytes (A4)."""
-    report = saved.report
     pdf = _ReportPdf(saved.report_id)
+    try:
+        return _render(pdf, saved, proof)
+    finally:
+        for font in pdf.fonts.values():  # embedded TrueType fonts keep their file open until closed
+            if hasattr(font, "close"):
+                font.close()
+
+
+def _render(pdf: _ReportPdf, saved: SavedReport, proof: ReportProof) -> bytes:
+    report = saved.report
     pdf.add_page()
     t = pdf.text_of
     pdf.set_font(pdf.family, "B", 16)
@@ -94,12 +103,7 @@ def render_pdf(saved: SavedReport, proof: ReportProof) -> bytes:
     _bars(pdf, list(charts["footprint_by_supplier_kg"].items()), lambda v: f"{v:,.1f} kg")
     _heading(pdf, "Primary-data share by month")
     _bars(pdf, list(charts["primary_data_share_by_month"].items()), lambda v: f"{v:.0%}", scale=1.0)
-    try:
-        return bytes(pdf.output())
-    finally:
-        for font in pdf.fonts.values():  # embedded TrueType fonts keep their file open until closed
-            if hasattr(font, "close"):
-                font.close()
+    return bytes(pdf.output())
 
 
 def _summary(saved: SavedReport, report: dict[str, Any], proof: ReportProof) -> list[tuple[str, str]]:
