@@ -34,11 +34,20 @@ FOOTPRINT_NAMESPACE = uuid.UUID("6f1c7a2e-54d1-5b8e-9a53-2f4f3c8d1e07")
 
 MAX_LIMIT = 1000
 EVENT_TYPES = {
-    "org.wbcsd.pathfinder.ProductFootprint.Published.v1",
-    "org.wbcsd.pathfinder.ProductFootprintRequest.Created.v1",
-    "org.wbcsd.pathfinder.ProductFootprintRequest.Fulfilled.v1",
-    "org.wbcsd.pathfinder.ProductFootprintRequest.Rejected.v1",
+    "2": {
+        "org.wbcsd.pathfinder.ProductFootprint.Published.v1",
+        "org.wbcsd.pathfinder.ProductFootprintRequest.Created.v1",
+        "org.wbcsd.pathfinder.ProductFootprintRequest.Fulfilled.v1",
+        "org.wbcsd.pathfinder.ProductFootprintRequest.Rejected.v1",
+    },
+    "3": {
+        "org.wbcsd.pact.ProductFootprint.PublishedEvent.3",
+        "org.wbcsd.pact.ProductFootprint.RequestCreatedEvent.3",
+        "org.wbcsd.pact.ProductFootprint.RequestFulfilledEvent.3",
+        "org.wbcsd.pact.ProductFootprint.RequestRejectedEvent.3",
+    },
 }
+"""CloudEvents types each spec version defines (v3 renamed them all); other types are refused."""
 
 
 def _error(status: int, code: str, message: str) -> tuple[Response, int]:
@@ -169,7 +178,7 @@ def _get(version: str, pf_id: str) -> Any:
     return _error(404, "NotFound", f"no footprint {pf_id}")
 
 
-def _event() -> Any:
+def _event(version: str) -> Any:
     denied = _authorised()
     if denied:
         return denied
@@ -179,7 +188,7 @@ def _event() -> Any:
     missing = [k for k in ("type", "specversion", "id", "source", "data") if k not in event]
     if missing:
         return _error(400, "BadRequest", f"event is missing {', '.join(missing)}")
-    if event["type"] not in EVENT_TYPES or event["specversion"] != "1.0" or not isinstance(event["data"], dict):
+    if event["type"] not in EVENT_TYPES[version] or event["specversion"] != "1.0" or not isinstance(event["data"], dict):
         return _error(400, "BadRequest", f"unsupported event type {event['type']!r} or specversion")
     current_app.logger.info("PACT event %s from %s: %s", event["type"], event["source"], event["id"])
     return jsonify({}), 200
@@ -207,9 +216,9 @@ def get_v3(pf_id: str) -> Any:
 
 @bp.post("/2/events")
 def events_v2() -> Any:
-    return _event()
+    return _event("2")
 
 
 @bp.post("/3/events")
 def events_v3() -> Any:
-    return _event()
+    return _event("3")

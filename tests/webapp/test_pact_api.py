@@ -102,13 +102,31 @@ def test_v3_filters(client, bearer) -> None:  # type: ignore[no-untyped-def]
         "NotImplemented"
 
 
+EVENT_TYPE = {"2": "org.wbcsd.pathfinder.ProductFootprintRequest.Created.v1",
+              "3": "org.wbcsd.pact.ProductFootprint.RequestCreatedEvent.3"}
+
+
+def _event_validator(standards_dir: Path, version: str) -> Draft202012Validator:
+    spec_path = standards_dir / "pact" / f"v{version}" / "openapi.yaml"
+    if not spec_path.is_file():
+        pytest.skip(f"{spec_path} is absent")
+    spec = yaml.safe_load(spec_path.read_text(encoding="utf-8"))
+    body = spec["paths"][f"/{version}/events"]["post"]["requestBody"]["content"]["application/cloudevents+json"]
+    return Draft202012Validator({**body["schema"], "components": spec["components"]},
+                                format_checker=Draft202012Validator.FORMAT_CHECKER)
+
+
 @pytest.mark.parametrize("version", ["2", "3"])
-def test_events(client, bearer, version: str) -> None:  # type: ignore[no-untyped-def]
-    event = {"type": "org.wbcsd.pathfinder.ProductFootprintRequest.Created.v1", "specversion": "1.0",
+def test_events(client, bearer, standards_dir: Path, version: str) -> None:  # type: ignore[no-untyped-def]
+    event = {"type": EVENT_TYPE[version], "specversion": "1.0",
              "id": "e-1", "source": "//buyer.example/pact", "time": "2026-11-22T10:00:00Z",
              "data": {"pf": {"productIds": ["urn:gtin:06901234567892"]}, "comment": "please"}}
+    _event_validator(standards_dir, version).validate(event)  # the event we send is one the spec defines
     ok = client.post(f"/{version}/events", json=event, headers=bearer)
     assert ok.status_code == 200
+    other = EVENT_TYPE["3" if version == "2" else "2"]  # the other version's name is refused
+    wrong = client.post(f"/{version}/events", json={**event, "type": other}, headers=bearer)
+    assert wrong.status_code == 400 and wrong.get_json()["code"] == "BadRequest"
     bad = client.post(f"/{version}/events", json={"type": "x"}, headers=bearer)
     assert bad.status_code == 400 and bad.get_json()["code"] == "BadRequest"
     assert client.post(f"/{version}/events", data="{nope", headers=bearer).status_code == 400
