@@ -140,9 +140,10 @@ def _list(version: str) -> Any:
         return _error(400, "BadRequest", "limit and page must be integers")
     if not 1 <= limit <= MAX_LIMIT or page < 0:
         return _error(400, "BadRequest", f"limit must be 1..{MAX_LIMIT} and page >= 0")
-    if version == "2" and "$filter" in request.args:
+    if version == "2" and ("$filter" in request.args or "filter" in request.args):
         return _error(400, "NotImplemented", "$filter is not supported by this host")
-    unsupported = [f for f in ("geography", "classification") if f in request.args] if version == "3" else []
+    unsupported = [f for f in ("geography", "classification", "validOn", "validAfter", "validBefore")
+                   if f in request.args] if version == "3" else []
     if unsupported:
         return _error(400, "NotImplemented", f"filter {unsupported[0]} is not supported by this host")
     docs = [_as_pact(s, version) for s in _footprints()]

@@ -98,8 +98,9 @@ def test_v3_filters(client, bearer) -> None:  # type: ignore[no-untyped-def]
     nobody = client.get("/3/footprints", query_string={"companyId": "urn:pact:company:carbonledger:nobody"},
                         headers=bearer)
     assert nobody.get_json()["data"] == []
-    assert client.get("/3/footprints", query_string={"geography": "DE"}, headers=bearer).get_json()["code"] == \
-        "NotImplemented"
+    for unsupported in ("geography", "classification", "validOn", "validAfter", "validBefore"):
+        answer = client.get("/3/footprints", query_string={unsupported: "x"}, headers=bearer)
+        assert answer.status_code == 400 and answer.get_json()["code"] == "NotImplemented", unsupported
 
 
 EVENT_TYPE = {"2": "org.wbcsd.pathfinder.ProductFootprintRequest.Created.v1",
