@@ -20,7 +20,7 @@ from datetime import datetime, timezone
 from typing import Any
 from urllib.parse import quote, urlencode
 
-from flask import Blueprint, Response, abort, current_app, g, jsonify, request
+from flask import Blueprint, Response, abort, g, jsonify, request
 from werkzeug.exceptions import HTTPException
 
 from ledger.epcis import (
@@ -28,19 +28,18 @@ from ledger.epcis import (
     EpcisCaptureLimitError,
     EpcisDocument,
     EpcisError,
-    EpcisUnsupportedError,
     check_event,
-    event_hash_id,
     parse_document,
     parse_time,
 )
 from ledger.epcis.document import EVENT_TYPES, STANDARD_NAMESPACES, context_namespaces
 from ledger.epcis.event_hash import BIZ_STEPS, CBV
-from ledger.errors import ConflictError, LedgerError
+from ledger.errors import LedgerError
 from ledger.ingest import BatchRejected
 from ledger.service import StoredRecord
 from webapp import context
-from webapp.epcis_capture import CaptureJobs
+from webapp.epcis_capture import jobs, store
+from webapp.epcis_records import check_unique_ids, document_records, event_record, sign_and_append
 from webapp.errors import status_for
 
 bp = Blueprint("epcis", __name__, url_prefix="/epcis")
@@ -142,53 +141,11 @@ def _json_body() -> Any:
     return request.get_data()
 
 
-def _jobs() -> CaptureJobs:
-    return current_app.extensions.setdefault("epcis_capture_jobs", CaptureJobs())
-
-
 def _now() -> datetime:
     return context.ledger().clock()
 
 
 # -- capture ------------------------------------------------------------------------------------
-def _record(event: dict[str, Any], namespaces: dict[str, str], doc_context: Any, index: int | None) -> dict[str, Any]:
-    """The ledger record of one event: its hash ID, its eventID (the hash ID when absent), its context."""
-    try:
-        hash_id: str | None = event_hash_id(event, namespaces, index)
-    except EpcisUnsupportedError:
-        if "eventID" not in event:
-            raise
-        hash_id = None
-    stored = {"@context": doc_context, **event} if doc_context is not None and "@context" not in event else dict(event)
-    stored.setdefault("eventID", hash_id)
-    record: dict[str, Any] = {"kind": "epcis_event", "schema_version": 1, "event": stored}
-    if hash_id is not None:
-        record["event_hash"] = hash_id
-    return record
-
-
-def _check_unique_ids(records: list[dict[str, Any]]) -> None:
-    """An eventID names one event: refuse a different event under an id already used."""
-    ledger = context.ledger()
-    seen: dict[str, dict[str, Any]] = {}
-    for i, rec in enumerate(records):
-        event_id = rec["event"]["eventID"]
-        earlier = seen.setdefault(event_id, rec["event"])
-        if earlier is not rec["event"] and earlier != rec["event"]:
-            raise ConflictError(f"eventID {event_id} is used by two different events", record=f"event #{i}",
-                                field="eventID")
-        for stored in ledger.records_by_ref("epcis_event_id", event_id[:200]):
-            if stored.kind == "epcis_event" and stored.record["event"] != rec["event"]:
-                raise ConflictError(f"eventID {event_id} already names another captured event",
-                                    record=f"event #{i}", field="eventID")
-
-
-def _append(records: list[dict[str, Any]], participant_id: str) -> list[Any]:
-    ledger = context.ledger()
-    key = context.accounts().custodial_key(ledger, participant_id)
-    return ledger.submit_many([key.sign_record(r) for r in records])
-
-
 @bp.post("/capture")
 def capture() -> Any:
     """Capture an EPCISDocument all-or-nothing; 202 with the capture job's Location."""
@@ -196,35 +153,20 @@ def capture() -> Any:
     if request.headers.get("GS1-Capture-Error-Behaviour", "rollback") != "rollback":
         abort(400, "only GS1-Capture-Error-Behaviour: rollback is supported")
     doc: EpcisDocument = parse_document(_json_body())
-    records = [_record(e, {**doc.namespaces, **_event_namespaces(e, i)}, doc.context, i)
-               for i, e in enumerate(doc.events)]
-    _check_unique_ids(records)
-    job = _jobs().start(user.participant_id, _now())
-    try:
-        receipts = _append(records, user.participant_id)
-    except LedgerError as exc:
-        job.errors = [{"type": _PROBLEM_TYPES[400], "title": type(exc).__name__, "status": status_for(exc),
-                       "detail": str(exc)}]
-    else:
-        job.success = True
-        job.receipts = [{"eventID": r["event"]["eventID"], "eventHashID": r.get("event_hash"), "seq": rc.seq,
-                         "leafHash": rc.leaf_hash.hex(), "duplicate": rc.duplicate}
-                        for r, rc in zip(records, receipts)]
-    job.running, job.finished_at = False, _now()
+    records = document_records(doc)
+    check_unique_ids(context.ledger(), records)
+    job = jobs().start(user.participant_id, _now())
+    store(job, context.ledger(), context.accounts(), records)
     resp = jsonify(job.to_dict())
     resp.status_code = 202
     resp.headers["Location"] = f"/epcis/capture/{job.capture_id}"
     return resp
 
 
-def _event_namespaces(event: dict[str, Any], index: int) -> dict[str, str]:
-    return context_namespaces(event["@context"], f"event #{index} @context") if "@context" in event else {}
-
-
 @bp.get("/capture/<capture_id>")
 def capture_job(capture_id: str) -> Any:
     user = _supplier()
-    job = _jobs().get(capture_id)
+    job = jobs().get(capture_id)
     if job is None or job.participant_id != user.participant_id:
         abort(404, f"no capture job {capture_id}")
     return jsonify(job.to_dict())
@@ -239,9 +181,10 @@ def capture_event() -> Any:
     if "@context" not in body:
         raise EpcisError("is required on a single captured event", field="@context")
     namespaces = {**STANDARD_NAMESPACES, **context_namespaces(body["@context"])}
-    record = _record(body, namespaces, None, None)
-    _check_unique_ids([record])
-    receipt = _append([record], user.participant_id)[0]
+    record = event_record(body, namespaces, None, None)
+    check_unique_ids(context.ledger(), [record])
+    key = context.accounts().custodial_key(context.ledger(), user.participant_id)
+    receipt = sign_and_append(context.ledger(), key, [record])[0]
     event_id = record["event"]["eventID"]
     resp = jsonify({"eventID": event_id, "eventHashID": record.get("event_hash"), "seq": receipt.seq,
                     "leafHash": receipt.leaf_hash.hex(), "duplicate": receipt.duplicate})

@@ -1,21 +1,40 @@
-"""The EPCIS capture job table: what ``GET /epcis/capture/{captureID}`` reports.
+"""EPCIS capture jobs: what ``GET /epcis/capture/{captureID}`` and the upload job page report.
 
 In process and bounded: a job lives until ``MAX_JOBS`` newer ones have started. The ledger
 itself is the durable record of what a capture stored; the job only tells the client how
-the capture went, as the EPCIS 2.0 REST binding requires.
+the capture went, as the EPCIS 2.0 REST binding requires. The REST binding runs a capture
+inside the request; the supplier upload page runs it in a background thread
+(:meth:`CaptureJobs.run_in_background`) and polls :meth:`CaptureJob.progress`, because a
+document of thousands of events takes longer than a page should wait.
 """
 
 from __future__ import annotations
 
+import logging
 import secrets
 import threading
 from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
 
+from flask import current_app
+
+from ledger.errors import LedgerError
+from ledger.ingest import BatchRejected
+from ledger.service import Ledger
+from webapp.accounts import Accounts
+from webapp.epcis_records import sign_and_append
+from webapp.errors import status_for
+
 MAX_JOBS = 10_000
 """Jobs kept for status look-ups; older ones are forgotten first."""
+
+ERROR_TYPE = "epcisException:ValidationException"
+"""The EPCIS exception a failed capture reports: the document, not the server, was at fault."""
+
+_EXTENSION_KEY = "epcis_capture_jobs"
 
 
 @dataclass
@@ -28,6 +47,9 @@ class CaptureJob:
     finished_at: datetime | None = None
     errors: list[dict[str, Any]] = field(default_factory=list)
     receipts: list[dict[str, Any]] = field(default_factory=list)
+    phase: str = "queued"
+    done: int = 0
+    total: int = 0
 
     def to_dict(self) -> dict[str, Any]:
         """The job as the EPCIS REST binding's capture-job resource."""
@@ -41,17 +63,72 @@ class CaptureJob:
             out["events"] = self.receipts
         return out
 
+    def progress(self) -> dict[str, Any]:
+        """The job as the portal's job pages poll it (the shape of an audit job's state)."""
+        state = "running" if self.running else "done" if self.success else "failed"
+        new = sum(not r["duplicate"] for r in self.receipts)
+        return {"job_id": self.capture_id, "state": state, "phase": self.phase, "done": self.done,
+                "total": self.total, "error": "; ".join(e["detail"] for e in self.errors) or None,
+                "message": (f"All {len(self.receipts)} events captured ({new} new, "
+                            f"{len(self.receipts) - new} already recorded).") if self.success else None}
+
+    def begin(self, phase: str, total: int) -> None:
+        self.phase, self.done, self.total = phase, 0, total
+
+    def advance(self, count: int) -> None:
+        self.done += count
+
+    def fail(self, exc: LedgerError, now: datetime) -> None:
+        """Record why nothing was stored; each error names its event (``event #<i>``) and field."""
+        if isinstance(exc, BatchRejected):
+            self.errors = [_problem(e, f"event #{i}") for i, e in exc.errors]
+        else:
+            self.errors = [_problem(exc, exc.record)]
+        self.running, self.finished_at, self.phase = False, now, "failed"
+
+
+def _problem(exc: LedgerError, record: str | None) -> dict[str, Any]:
+    where = ", ".join(part for part in (record, exc.field and f"field {exc.field}") if part)
+    out: dict[str, Any] = {"type": ERROR_TYPE, "title": type(exc).__name__, "status": status_for(exc),
+                           "detail": f"{where}: {exc.message}" if where else exc.message}
+    if record is not None:
+        out["record"] = record
+    if exc.field is not None:
+        out["field"] = exc.field
+    return out
+
 
 def _stamp(moment: datetime) -> str:
     return moment.astimezone(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
+def store(job: CaptureJob, ledger: Ledger, accounts: Accounts, records: list[dict[str, Any]]) -> None:
+    """Sign ``records`` with the job participant's custodial key and append them all-or-nothing.
+
+    The outcome lands on ``job`` (receipts, or errors naming each bad event); a
+    :class:`LedgerError` never escapes, so a capture always ends with a readable job.
+    """
+    try:
+        key = accounts.custodial_key(ledger, job.participant_id)
+        job.begin("verifying and storing events", len(records))
+        receipts = sign_and_append(ledger, key, records, job.advance)
+    except LedgerError as exc:
+        job.fail(exc, ledger.clock())
+        return
+    job.receipts = [{"eventID": r["event"]["eventID"], "eventHashID": r.get("event_hash"), "seq": rc.seq,
+                     "leafHash": rc.leaf_hash.hex(), "duplicate": rc.duplicate}
+                    for r, rc in zip(records, receipts)]
+    job.done, job.phase, job.success = len(records), "done", True
+    job.running, job.finished_at = False, ledger.clock()
+
+
 class CaptureJobs:
     """Thread-safe table of capture jobs keyed by their unguessable capture id."""
 
-    def __init__(self) -> None:
+    def __init__(self, logger: logging.Logger) -> None:
         self._jobs: OrderedDict[str, CaptureJob] = OrderedDict()
         self._lock = threading.Lock()
+        self._logger = logger
 
     def start(self, participant_id: str, now: datetime) -> CaptureJob:
         job = CaptureJob(secrets.token_urlsafe(16), participant_id, now)
@@ -64,3 +141,23 @@ class CaptureJobs:
     def get(self, capture_id: str) -> CaptureJob | None:
         with self._lock:
             return self._jobs.get(capture_id)
+
+    def run_in_background(self, job: CaptureJob, ledger: Ledger, work: Callable[[CaptureJob], None]) -> None:
+        """Run ``work(job)`` in a daemon thread; returns at once. Any error ends the job as failed."""
+
+        def run() -> None:
+            try:
+                work(job)
+            except LedgerError as exc:
+                job.fail(exc, ledger.clock())
+            except Exception as exc:  # a worker thread has no error handler: the job page must still say why
+                self._logger.exception("EPCIS capture job %s failed", job.capture_id)
+                job.fail(LedgerError(f"the capture failed unexpectedly ({type(exc).__name__}); the error was "
+                                     "logged and nothing was stored"), ledger.clock())
+
+        threading.Thread(target=run, name=f"epcis-capture-{job.capture_id}", daemon=True).start()
+
+
+def jobs() -> CaptureJobs:
+    """This app's capture jobs, created on first use."""
+    return current_app.extensions.setdefault(_EXTENSION_KEY, CaptureJobs(current_app.logger))
