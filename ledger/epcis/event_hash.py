@@ -26,7 +26,7 @@ import math
 from collections.abc import Callable
 from typing import Any
 
-from ledger.epcis.digital_link import constrain_digital_link, epc_uri_to_digital_link
+from ledger.epcis.digital_link import canonical_identifier
 from ledger.epcis.document import STANDARD_NAMESPACES, context_namespaces, parse_time
 from ledger.epcis.errors import EpcisError, EpcisUnsupportedError, event_label
 
@@ -312,9 +312,7 @@ class _PreHash:
         else:
             if math.isfinite(number):
                 return self.number(number)
-        if text.startswith("urn:epc:"):
-            return epc_uri_to_digital_link(text)
-        return constrain_digital_link(text) or text
+        return canonical_identifier(text)
 
     def as_list(self, name: str, values: Any) -> list[Any]:
         if not isinstance(values, list):

@@ -15,7 +15,12 @@ from typing import Any
 import pytest
 
 from ledger.epcis import EpcisError, EpcisUnsupportedError, check_event, event_hash_id, parse_document, pre_hash_string
-from ledger.epcis.digital_link import check_digit, constrain_digital_link, epc_uri_to_digital_link
+from ledger.epcis.digital_link import (
+    canonical_identifier,
+    check_digit,
+    constrain_digital_link,
+    epc_uri_to_digital_link,
+)
 
 CONTEXT = "https://ref.gs1.org/standards/epcis/2.0.0/epcis-context.jsonld"
 EXAMPLE_NS = {"example": "https://ns.example.com/epcis/"}
@@ -126,6 +131,35 @@ def test_any_change_changes_the_hash(change: dict[str, Any]) -> None:
 ])
 def test_epc_uris_become_canonical_digital_links(urn: str, link: str) -> None:
     assert epc_uri_to_digital_link(urn) == link
+
+
+@pytest.mark.parametrize(("urn", "link"), [
+    ("urn:epc:id:sgtin:0614141.107346.2017", "https://id.gs1.org/01/10614141073464/21/2017"),
+    ("urn:epc:id:sgtin:0614141.007346.2017", "https://id.gs1.org/01/00614141073467/21/2017"),
+    ("urn:epc:id:sscc:0614141.1234567890", "https://id.gs1.org/00/106141412345678908"),
+    ("urn:epc:id:sgln:0614141.12345.5678", "https://id.gs1.org/414/0614141123452/254/5678"),
+    ("urn:epc:id:grai:0614141.12345.5678", "https://id.gs1.org/8003/006141411234525678"),
+    ("urn:epc:id:giai:0614141.12345ABC", "https://id.gs1.org/8004/061414112345ABC"),
+    ("urn:epc:id:gsrn:0614141.1234567890", "https://id.gs1.org/8018/061414112345678902"),
+    ("urn:epc:id:gdti:0614141.12345.006847", "https://id.gs1.org/253/0614141123452006847"),
+    ("urn:epc:class:lgtin:0614141.107346.998877", "https://id.gs1.org/01/10614141073464/10/998877"),
+])
+def test_tag_data_standard_examples(urn: str, link: str) -> None:
+    """The element strings of the EPC Tag Data Standard's examples, check digits worked by hand:
+    (01) 1 0614141 07346 4: 3*(1+6+4+4+0+3+6) + (0+1+1+1+7+4) = 72 + 14 = 86, so 4;
+    (00) 1 0614141 234567890 8: 3*(1+6+4+4+2+4+6+8+0) + (0+1+1+1+3+5+7+9) = 105 + 27 = 132, so 8."""
+    assert epc_uri_to_digital_link(urn) == link
+    assert canonical_identifier(urn) == canonical_identifier(link) == link
+
+
+@pytest.mark.parametrize("urn", [
+    "urn:epc:id:sgtin:abc.def.1", "urn:epc:id:sgtin:1.2.3", "urn:epc:id:sgtin:0614141.10734.2017",
+    "urn:epc:id:sscc:0614141.123456789", "urn:epc:id:sgln:0614141.12345", "urn:epc:id:sgtin:0614141.107346.",
+    "urn:epc:id:giai:12345.1", "urn:epc:idpat:sgtin:0614141.*.*",
+])
+def test_malformed_epc_uris_are_refused_not_converted(urn: str) -> None:
+    with pytest.raises(EpcisUnsupportedError):
+        epc_uri_to_digital_link(urn)
 
 
 def test_digital_links_are_constrained() -> None:
