@@ -13,12 +13,12 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
 
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Connection, Engine, bindparam, func, select, tuple_
 
 from ledger import checkpoints
 from ledger.checkpoints import Checkpoint
 from ledger.db import write_transaction
-from ledger.errors import NotFoundError, NotInitialisedError
+from ledger.errors import ConflictError, NotFoundError, NotInitialisedError
 from ledger.ingest import Receipt, ingest
 from ledger.merkle_store import MerkleStore
 from ledger.models import KeyRevocationRow, KeyRow, ParticipantRow, RecordRef, RecordRow
@@ -57,6 +57,32 @@ class StoredRecord:
 class LogInfo:
     size: int
     root: bytes
+
+
+@dataclass(frozen=True)
+class Recheck:
+    """What a cached view of some records must compare against the store right now.
+
+    ``stored`` maps each asked-for seq to its stored (leaf hash, envelope bytes), read
+    afresh; ``touched`` says whether any record at or after ``since`` carries one of the
+    asked-for references; ``size`` is the log size and ``anchored_size`` the tree size of
+    the newest checkpoint, both read before ``touched``, so a later record is never missed.
+    """
+
+    size: int
+    anchored_size: int
+    stored: dict[int, tuple[bytes, bytes]]
+    touched: bool
+
+
+_head_query = select(select(func.max(RecordRow.seq)).scalar_subquery(),
+                     select(func.max(checkpoints.CheckpointRow.tree_size)).scalar_subquery())
+_records_query = select(RecordRow.seq, RecordRow.leaf_hash, RecordRow.envelope).where(
+    RecordRow.seq.in_(bindparam("seqs", expanding=True)))
+_touched_query = select(RecordRef.seq).where(
+    RecordRef.seq >= bindparam("since"),
+    tuple_(RecordRef.ref_type, RecordRef.ref_value).in_(bindparam("refs", expanding=True)),
+).limit(1)
 
 
 class Ledger:
@@ -131,14 +157,57 @@ class Ledger:
 
     def revoke_key(self, key_id: str, reason: str | None = None) -> Receipt:
         key = self._require_operator_key()
-        with self.engine.connect() as conn:
-            row = conn.execute(select(KeyRow.participant_id, KeyRow.public_key).where(KeyRow.key_id == key_id)).first()
-        if row is None:
+        found = self._key_state(key_id)
+        if found is None:
             raise NotFoundError(f"key {key_id} is not registered", field="key_id")
-        record = self._key_record("revoke", row[0], b64url(row[1]), key_id)
+        return self.submit(key.sign_record(self._revocation(key_id, found[0], found[1], reason)))
+
+    def rotate_key(
+        self, participant_id: str, public_key_b64: str, old_key_id: str, reason: str | None = None,
+        within: Callable[[Connection], None] | None = None,
+    ) -> list[Receipt]:
+        """Register ``participant_id``'s new key and revoke ``old_key_id``, in one atomic batch.
+
+        The revocation follows the registration in the log, so there is no moment without
+        a usable key, and records the old key signed earlier stay valid (a revocation
+        refuses only later submissions). An old key that was never registered or is
+        already revoked has nothing to revoke: only the new key is registered.
+        ``within`` runs in the same transaction after the records are appended, for state
+        outside the log that must change with them; if it raises, nothing is stored.
+
+        Raises :class:`ConflictError` if the new key is already registered (to anyone, this
+        participant included) or ``old_key_id`` belongs to another participant, and whatever
+        ingest raises for the new key (e.g. a malformed one).
+        """
+        key = self._require_operator_key()
+        records = [self._key_record("register", participant_id, public_key_b64, None)]
+        new_key_id = records[0]["key_id"]
+        if self._key_state(new_key_id) is not None:  # ingest would take a re-registration for a harmless repeat
+            raise ConflictError(f"key {new_key_id} is already registered", field="key_id")
+        found = self._key_state(old_key_id)
+        if found is not None:
+            owner, public, revoked = found
+            if owner != participant_id:
+                raise ConflictError(f"key {old_key_id} belongs to {owner}, not {participant_id}", field="key_id")
+            if not revoked:
+                records.append(self._revocation(old_key_id, owner, public, reason))
+        return self.submit_many([key.sign_record(r) for r in records], within=within)
+
+    def _key_state(self, key_id: str) -> tuple[str, bytes, bool] | None:
+        """(participant, public key, revoked?) of a registered key, or None."""
+        with self.engine.connect() as conn:
+            row = conn.execute(
+                select(KeyRow.participant_id, KeyRow.public_key, KeyRevocationRow.key_id)
+                .outerjoin(KeyRevocationRow, KeyRevocationRow.key_id == KeyRow.key_id)
+                .where(KeyRow.key_id == key_id)
+            ).first()
+        return None if row is None else (row[0], row[1], row[2] is not None)
+
+    def _revocation(self, key_id: str, participant_id: str, public: bytes, reason: str | None) -> dict[str, Any]:
+        record = self._key_record("revoke", participant_id, b64url(public), key_id)
         if reason:
             record["reason"] = reason
-        return self.submit(key.sign_record(record))
+        return record
 
     @staticmethod
     def _key_record(action: str, participant_id: str, public_key_b64: str, key_id: str | None) -> dict[str, Any]:
@@ -184,13 +253,21 @@ class Ledger:
         return self.submit_many([submission])[0]
 
     def submit_many(
-        self, submissions: Iterable[dict[str, Any]], progress: Callable[[int], None] | None = None
+        self, submissions: Iterable[dict[str, Any]], progress: Callable[[int], None] | None = None,
+        within: Callable[[Connection], None] | None = None,
     ) -> list[Receipt]:
-        """Accept a batch all-or-nothing; raises ``BatchRejected`` listing bad submissions."""
+        """Accept a batch all-or-nothing; raises ``BatchRejected`` listing bad submissions.
+
+        ``within``, if given, runs in the same transaction after the batch is appended: what
+        it writes commits with the batch, and if it raises, the batch is not stored either.
+        """
         batch = list(submissions)
         operator = self.operator_id
         with write_transaction(self.engine) as conn:
-            return ingest(conn, operator, batch, self.clock(), progress)
+            receipts = ingest(conn, operator, batch, self.clock(), progress)
+            if within is not None:
+                within(conn)
+            return receipts
 
     def sign_and_submit(self, record: dict[str, Any]) -> Receipt:
         """Operator-signed records (computed footprints, reports)."""
@@ -270,6 +347,15 @@ class Ledger:
             for r in rows:
                 yield self._stored(r)
             pos = upper
+
+    def recheck(self, seqs: Sequence[int], refs: Iterable[tuple[str, str]], since: int) -> Recheck:
+        """One connection's worth of freshness checks for a cached view (see :class:`Recheck`)."""
+        refs = list(refs)
+        with self.engine.connect() as conn:
+            size, anchored = conn.execute(_head_query).one()
+            rows = conn.execute(_records_query, {"seqs": list(seqs)}).all() if seqs else []
+            touched = bool(refs) and conn.execute(_touched_query, {"since": since, "refs": refs}).first() is not None
+        return Recheck(0 if size is None else size + 1, anchored or 0, {r[0]: (r[1], r[2]) for r in rows}, touched)
 
     def counts_by_kind(self) -> dict[str, int]:
         with self.engine.connect() as conn:

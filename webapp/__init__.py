@@ -20,6 +20,7 @@ from ledger.installation import open_ledger
 from ledger.verification import CachedCheckpointReader
 from webapp.accounts import Accounts, portal_secret
 from webapp.errors import status_for
+from webapp.order_cache import OrderCache
 
 MAX_UPLOAD_BYTES = 32 * 1024 * 1024
 """Largest request body: a bulk upload of ~100,000 CSV rows."""
@@ -42,7 +43,8 @@ def create_app(config: Config | None = None, *, testing: bool = False, registry:
     )
     ledger = open_ledger(config)
     app.extensions["carbonledger"] = {"ledger": ledger, "accounts": Accounts(ledger.engine, secret), "config": config,
-                                      "registry": CachedCheckpointReader(registry) if registry is not None else None}
+                                      "registry": CachedCheckpointReader(registry) if registry is not None else None,
+                                      "order_cache": OrderCache(ledger)}
     csrf.init_app(app)
 
     from webapp import admin, api, auditor, auth, epcis, pact_api, public, supplier

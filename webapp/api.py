@@ -9,14 +9,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, abort, g, jsonify, request
+from flask import Blueprint, Response, abort, g, jsonify, request
 
 from ledger.errors import NotAuthorisedError
-from ledger.provenance import order_view
+from ledger.records.public_ids import order_public_id
 from webapp import context
 from webapp.auth import role_required
 from webapp.openapi import openapi_document
-from webapp.order_page import order_payload
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
@@ -104,13 +103,12 @@ def records_by_ref() -> Any:
 
 @bp.get("/orders/<order_ref>")
 def order(order_ref: str) -> Any:
-    ledger = context.ledger()
-    matches = ledger.records_by_ref("order_public_id", order_ref)
-    order_id = next((r.record["order_id"] for r in matches if r.kind == "shipment"), order_ref)
-    view = order_view(ledger, order_id)
-    if view is None:
+    """An order by public id or order id, verified as on the consumer page (see webapp.order_cache)."""
+    cache = context.order_cache()
+    verified = cache.get(order_ref) or cache.get(order_public_id(order_ref))
+    if verified is None:
         abort(404, f"no order {order_ref}")
-    return jsonify(order_payload(view))
+    return Response(verified.json, mimetype="application/json")
 
 
 @bp.get("/participants")

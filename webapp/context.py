@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from flask import current_app
 
 from ledger.config import Config
 from ledger.service import Ledger
 from webapp.accounts import Accounts
+
+if TYPE_CHECKING:  # order_cache itself reads the ledger through this module
+    from webapp.order_cache import OrderCache
 
 
 def ledger() -> Ledger:
@@ -21,3 +26,7 @@ def config() -> Config:
     return current_app.extensions["carbonledger"]["config"]
 
 
+
+
+def order_cache() -> OrderCache:
+    return current_app.extensions["carbonledger"]["order_cache"]

@@ -7,13 +7,12 @@ import json
 from typing import Any
 
 import segno
-from flask import Blueprint, Response, abort, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, redirect, render_template, request, session, url_for
 
 from ledger.bundles import NotAnchoredError, build_bundle
 from ledger.provenance import OrderView, find_order, order_view
 from ledger.records.public_ids import order_public_id
 from webapp import context
-from webapp.order_page import order_payload
 
 bp = Blueprint("public", __name__)
 
@@ -48,9 +47,16 @@ def _view_or_404(public_id: str) -> OrderView:
 
 @bp.route("/p/<public_id>")
 def order(public_id: str) -> Any:
-    view = _view_or_404(public_id)
-    payload = order_payload(view)
-    return render_template("order.html", order=payload, qr_url=url_for("public.order_qr", public_id=public_id))
+    verified = context.order_cache().get(public_id)
+    if verified is None:
+        abort(404, f"no order with public id {public_id}")
+    if session:  # a signed-in user or pending messages: the page differs per visitor
+        return render_template("order.html", order=verified.payload,
+                               qr_url=url_for("public.order_qr", public_id=public_id))
+    if verified.html is None:
+        verified.html = render_template("order.html", order=verified.payload,
+                                        qr_url=url_for("public.order_qr", public_id=public_id)).encode()
+    return Response(verified.html, mimetype="text/html")
 
 
 @bp.route("/p/<public_id>/qr.svg")

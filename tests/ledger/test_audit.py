@@ -9,15 +9,7 @@ from ledger.audit import audit_log
 from ledger.records.signing import SigningKey
 from ledger.service import Ledger
 from tests.records_factory import shipment
-
-
-def _drop_guards(ledger: Ledger) -> None:
-    """What an attacker with database access does first."""
-    with ledger.engine.begin() as conn:
-        if conn.dialect.name == "sqlite":
-            conn.execute(text("DROP TRIGGER records_no_update"))
-        else:
-            conn.execute(text("DROP TRIGGER records_append_only ON records"))
+from tests.tampering import drop_append_only_guards
 
 
 def test_clean_log_passes(ledger: Ledger, tea_key: SigningKey) -> None:
@@ -32,7 +24,7 @@ def test_clean_log_passes(ledger: Ledger, tea_key: SigningKey) -> None:
 def test_edited_row_is_reported_with_its_position(ledger: Ledger, tea_key: SigningKey, tamper: str) -> None:
     receipts = ledger.submit_many([tea_key.sign_record(shipment(f"SH-{i}")) for i in range(10)])
     victim = receipts[4].seq
-    _drop_guards(ledger)
+    drop_append_only_guards(ledger.engine)
     with ledger.engine.begin() as conn:
         if tamper == "envelope":
             row = conn.execute(text("SELECT envelope FROM records WHERE seq = :s"), {"s": victim}).scalar_one()
