@@ -19,6 +19,7 @@ from typing import Any
 
 from sqlalchemy import Connection, insert, select
 
+from ledger.epcis_index import event_refs
 from ledger.errors import (
     ConflictError,
     LedgerError,
@@ -121,7 +122,7 @@ def record_label(index: int, record: Any) -> str:
 
 
 def _refs(model: Any) -> list[tuple[str, str]]:
-    """Business identifiers worth looking a record up by."""
+    """Business identifiers worth looking a record up by (an EPCIS event's EPCs in canonical form)."""
     kind = model.kind
     refs: list[tuple[str, str]] = []
     if kind == "shipment":
@@ -140,6 +141,7 @@ def _refs(model: Any) -> list[tuple[str, str]]:
         event_id = model.event.get("eventID")
         if isinstance(event_id, str):
             refs.append(("epcis_event_id", event_id[:200]))
+        refs += event_refs(model.event)
     elif kind == "footprint":
         refs.append(("order_id", model.order_id))
     elif kind == "correction":

@@ -178,17 +178,17 @@ def check_event(event: Any, index: int | None = None) -> None:
         raise fail("parentID", f"is required for an {etype} with action {action}")
     if etype == "TransactionEvent":
         _check_list(event, "bizTransactionList", fail, required=True)
-    if "parentID" in event and not _is_uri(event["parentID"]):
+    if "parentID" in event and not is_uri(event["parentID"]):
         raise fail("parentID", "must be a URI string")
     for name in _EPC_LISTS[etype]:
         values = _check_list(event, name, fail)
         for j, value in enumerate(values):
-            if not _is_uri(value):
+            if not is_uri(value):
                 raise fail(f"{name}[{j}]", f"must be an EPC URI string, got {value!r}")
     for name in _QUANTITY_LISTS[etype]:
         for j, element in enumerate(_check_list(event, name, fail)):
             where = f"{name}[{j}]"
-            if not isinstance(element, dict) or not _is_uri(element.get("epcClass")):
+            if not isinstance(element, dict) or not is_uri(element.get("epcClass")):
                 raise fail(f"{where}.epcClass", "is required and must be a URI string")
             if "quantity" in element and (isinstance(element["quantity"], bool)
                                           or not isinstance(element["quantity"], (int, float))):
@@ -200,10 +200,10 @@ def check_event(event: Any, index: int | None = None) -> None:
     for name, key in (("bizTransactionList", "bizTransaction"), ("sourceList", "source"),
                       ("destinationList", "destination")):
         for j, element in enumerate(event.get(name) or []):
-            if not _is_uri(element.get(key)):
+            if not is_uri(element.get(key)):
                 raise fail(f"{name}[{j}].{key}", "is required and must be a URI string")
     for name in ("readPoint", "bizLocation"):
-        if name in event and (not isinstance(event[name], dict) or not _is_uri(event[name].get("id"))):
+        if name in event and (not isinstance(event[name], dict) or not is_uri(event[name].get("id"))):
             raise fail(f"{name}.id", "is required and must be a URI string")
     for name in ("bizStep", "disposition", "transformationID"):
         if name in event and (not isinstance(event[name], str) or not event[name].strip()):
@@ -221,5 +221,6 @@ def _check_list(event: dict[str, Any], name: str, fail: Any, required: bool = Fa
     return values
 
 
-def _is_uri(value: Any) -> bool:
+def is_uri(value: Any) -> bool:
+    """A string with a scheme and no whitespace: the loose check EPCIS fields of URI type get."""
     return isinstance(value, str) and ":" in value and not any(c.isspace() for c in value.strip())

@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import copy
 import json
+import re
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from ledger.db import write_transaction
 from ledger.epcis import EpcisError, EpcisUnsupportedError, check_event, event_hash_id, parse_document, pre_hash_string
 from ledger.epcis.digital_link import (
     canonical_identifier,
@@ -21,6 +23,10 @@ from ledger.epcis.digital_link import (
     constrain_digital_link,
     epc_uri_to_digital_link,
 )
+from ledger.epcis.epc_match import MATCH_FIELDS, canonical_epc, event_identifiers, parse_match
+from ledger.epcis_index import backfill, event_refs, matching_seqs
+from ledger.records.signing import SigningKey
+from ledger.service import Ledger
 
 CONTEXT = "https://ref.gs1.org/standards/epcis/2.0.0/epcis-context.jsonld"
 EXAMPLE_NS = {"example": "https://ns.example.com/epcis/"}
@@ -278,3 +284,123 @@ def test_list_order_and_key_order_do_not_change_the_hash() -> None:
     shuffled["sensorElementList"][0]["sensorReport"].reverse()
     reordered = dict(reversed(list(shuffled.items())))
     assert event_hash_id(reordered) == event_hash_id(REFERENCE_2)
+
+
+SGTIN_2017 = "urn:epc:id:sgtin:0614141.107346.2017"
+
+
+@pytest.mark.parametrize(("value", "matching", "other"), [
+    (SGTIN_2017, [SGTIN_2017, "https://id.gs1.org/01/10614141073464/21/2017",
+                  "https://brand.example/01/10614141073464/21/2017?linkType=all"],
+     ["https://id.gs1.org/01/00614141073467/21/2017", "urn:epc:id:sgtin:0614141.107346.20170",
+      "https://id.gs1.org/01/10614141073464/21/2018"]),
+    ("https://id.gs1.org/01/10614141073464/21/2017", [SGTIN_2017], ["urn:epc:id:sgtin:0614141.007346.2017"]),
+    ("https://id.gs1.org/00/106141412345678908", ["urn:epc:id:sscc:0614141.1234567890"],
+     ["urn:epc:id:sscc:0614141.1234567891"]),
+    ("urn:epc:idpat:sgtin:0614141.107346.*", [SGTIN_2017, "https://id.gs1.org/01/10614141073464/21/X-1",
+                                              "https://id.gs1.org/01/10614141073464"],
+     ["urn:epc:class:lgtin:0614141.107346.998877", "urn:epc:id:sgtin:0614141.107347.1",
+      "urn:epc:id:upui:0614141.107346.ABC"]),
+    ("urn:epc:idpat:sgtin:0614141.*.*", [SGTIN_2017, "urn:epc:id:sgtin:0614141.712345.1",
+                                         "https://id.gs1.org/01/70614141123451/21/2017"],
+     ["urn:epc:id:sgtin:0614142.007346.5", "urn:epc:id:sscc:0614141.1234567890"]),
+    ("urn:epc:idpat:sgtin:*.*.*", [SGTIN_2017], ["urn:epc:id:sscc:0614141.1234567890", "urn:epc:id:gid:1.2.3"]),
+    ("urn:epc:idpat:sscc:0614141.*", ["urn:epc:id:sscc:0614141.1234567890", "https://id.gs1.org/00/306141411111111117"],
+     [SGTIN_2017, "urn:epc:id:sscc:0614142.1234567890"]),
+    ("urn:epc:idpat:sgln:0614141.12345.*", ["urn:epc:id:sgln:0614141.12345.0", "urn:epc:id:sgln:0614141.12345.400",
+                                            "https://id.gs1.org/414/0614141123452/254/7"],
+     ["urn:epc:id:sgln:0614141.12346.0"]),
+    ("urn:epc:idpat:grai:0614141.12345.*", ["urn:epc:id:grai:0614141.12345.400"], ["urn:epc:id:grai:0614141.12346.400"]),
+    ("urn:epc:idpat:giai:0614141.*", ["urn:epc:id:giai:0614141.12345ABC"], ["urn:epc:id:giai:0614142.1"]),
+    ("urn:epc:idpat:gsrn:0614141.*", ["urn:epc:id:gsrn:0614141.1234567890"], ["urn:epc:id:gsrnp:0614141.1234567890"]),
+    ("urn:epc:idpat:gdti:0614141.12345.*", ["urn:epc:id:gdti:0614141.12345.006847"],
+     ["urn:epc:id:gdti:0614141.12346.006847"]),
+    ("https://id.gs1.org/01/10614141073464", [SGTIN_2017], ["urn:epc:class:lgtin:0614141.107346.998877"]),
+    ("urn:epc:class:lgtin:0614141.107346.998877", ["https://id.gs1.org/01/10614141073464/10/998877"],
+     ["urn:epc:id:sgtin:0614141.107346.998877"]),
+    ("urn:epc:id:sgtin:4012345.011111.*", ["urn:epc:id:sgtin:4012345.011111.9"], ["urn:epc:id:sgtin:4012345.011112.9"]),
+    ("urn:epc:id:sgtin:4012345.011111.9*", ["urn:epc:id:sgtin:4012345.011111.9*"], ["urn:epc:id:sgtin:4012345.011111.99"]),
+    ("urn:epc:id:gid:95100000.12345.400", ["urn:epc:id:gid:95100000.12345.400"], ["urn:epc:id:gid:95100000.12345.4000"]),
+    ("http://transaction.acme.com/po/12345678", ["http://transaction.acme.com/po/12345678"],
+     ["http://transaction.acme.com/po/123456789"]),
+])
+def test_match_values_compare_canonical_identifiers(value: str, matching: list[str], other: list[str]) -> None:
+    matcher = parse_match(value, "MATCH_epc")
+    assert [x for x in matching if not matcher.matches(canonical_epc(x))] == []
+    assert [x for x in other if matcher.matches(canonical_epc(x))] == []
+
+
+@pytest.mark.parametrize(("value", "message"), [
+    ("2017", "is not a URI"),
+    ("urn:epc:id:sgtin:0614141.10734.2017", "is not a well-formed EPC URI"),
+    ("urn:epc:id:sscc:0614141", "is not a well-formed EPC URI"),
+    ("urn:epc:idpat:sgtin:0614141.*.2017", "'*' only for whole trailing ones"),
+    ("urn:epc:idpat:sgtin:0614141.107346", "3 components"),
+    ("urn:epc:idpat:sgtin:06141.*.*", "company prefix must be 6 to 12 digits"),
+    ("urn:epc:idpat:sgtin:0614141.10734.*", "is not a well-formed pattern"),
+    ("urn:epc:idpat:gid:95100000.*.*", "pattern of a scheme we cannot match"),
+    ("https://id.gs1.org/00/106141412345678909", "wrong check digit"),
+    ("https://brand.example/01/10614141073465/21/2017", "wrong check digit"),
+])
+def test_bad_match_values_name_the_parameter(value: str, message: str) -> None:
+    with pytest.raises(EpcisError, match=re.escape(message)) as caught:
+        parse_match(value, "MATCH_anyEPC")
+    assert caught.value.field == "MATCH_anyEPC" and repr(value) in caught.value.message
+
+
+def test_event_identifiers_of_each_match_parameter() -> None:
+    event = {"type": "AggregationEvent", "parentID": "urn:epc:id:sscc:0614141.1234567890",
+             "childEPCs": [SGTIN_2017, 42, "http://example.com/thing"]}
+    assert event_identifiers(event, MATCH_FIELDS["MATCH_epc"]) == [
+        "https://id.gs1.org/01/10614141073464/21/2017", "http://example.com/thing"]
+    assert event_identifiers(event, MATCH_FIELDS["MATCH_parentID"]) == ["https://id.gs1.org/00/106141412345678908"]
+    assert event_identifiers(event, MATCH_FIELDS["MATCH_inputEPC"]) == []
+    assert len(event_identifiers(event, MATCH_FIELDS["MATCH_anyEPC"])) == 3
+
+
+def _epcis_record(**fields: Any) -> dict[str, Any]:
+    event = {"type": "ObjectEvent", "eventTime": "2024-05-01T10:00:00Z", "eventTimeZoneOffset": "+00:00",
+             "action": "OBSERVE", **fields}
+    return {"kind": "epcis_event", "schema_version": 1, "event": event}
+
+
+LONG_URI = "urn:example:" + "x" * 250
+EPCIS_RECORDS = [
+    _epcis_record(epcList=[SGTIN_2017]),
+    _epcis_record(epcList=["https://brand.example/01/10614141073464/21/2017"]),
+    _epcis_record(type="AggregationEvent", action="ADD", parentID="https://id.gs1.org/00/106141412345678908",
+                  childEPCs=["urn:epc:id:sgtin:0614141.712345.2018"]),
+    _epcis_record(type="TransformationEvent", inputEPCList=[LONG_URI], outputEPCList=[SGTIN_2017]),
+]
+"""A URN, its Digital Link on another domain, a parent SSCC, and a transformation output (with an
+input too long for the index column)."""
+
+
+def _found(ledger: Ledger, param: str, *values: str) -> list[int]:
+    return matching_seqs(ledger.engine, MATCH_FIELDS[param], [parse_match(v, param) for v in values], -1, 100)
+
+
+def test_the_index_names_events_in_either_spelling(ledger: Ledger, tea_key: SigningKey) -> None:
+    seqs = [r.seq for r in ledger.submit_many([tea_key.sign_record(r) for r in EPCIS_RECORDS])]
+    assert _found(ledger, "MATCH_epc", "https://id.gs1.org/01/10614141073464/21/2017") == seqs[:2]
+    assert _found(ledger, "MATCH_epc", SGTIN_2017) == seqs[:2]
+    assert _found(ledger, "MATCH_epc", "urn:epc:idpat:sgtin:0614141.*.*") == seqs[:3]
+    assert _found(ledger, "MATCH_epc", "https://id.gs1.org/01/00614141073467/21/2017") == []
+    assert _found(ledger, "MATCH_parentID", "urn:epc:id:sscc:0614141.1234567890") == seqs[2:3]
+    assert _found(ledger, "MATCH_outputEPC", "https://id.gs1.org/01/10614141073464/21/2017") == seqs[3:]
+    assert _found(ledger, "MATCH_anyEPC", SGTIN_2017, "urn:epc:idpat:sscc:0614141.*") == seqs
+    assert _found(ledger, "MATCH_inputEPC", LONG_URI) == seqs[3:]
+    assert matching_seqs(ledger.engine, MATCH_FIELDS["MATCH_epc"], [parse_match(SGTIN_2017, "MATCH_epc")],
+                         seqs[0], 1) == seqs[1:2]
+
+
+def test_backfill_adds_the_refs_of_events_stored_without_them(ledger: Ledger, tea_key: SigningKey,
+                                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("ledger.ingest.event_refs", lambda event: [])  # what ingest did before migration 0007
+    seqs = [r.seq for r in ledger.submit_many([tea_key.sign_record(r) for r in EPCIS_RECORDS])]
+    assert _found(ledger, "MATCH_anyEPC", SGTIN_2017) == []
+    with write_transaction(ledger.engine) as conn:
+        assert backfill(conn, batch=2) == sum(len(event_refs(r["event"])) for r in EPCIS_RECORDS) == 6
+    assert _found(ledger, "MATCH_anyEPC", SGTIN_2017) == [seqs[0], seqs[1], seqs[3]]
+    with write_transaction(ledger.engine) as conn:
+        assert backfill(conn) == 0
