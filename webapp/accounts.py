@@ -15,11 +15,12 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import Any
 
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
-from sqlalchemy import Engine, insert, select
+from sqlalchemy import Connection, Engine, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -33,6 +34,8 @@ from webapp.models import ApiTokenRow, CustodialKeyRow, UserRow
 ROLES = ("supplier", "auditor", "admin")
 SECRET_FILE = "portal-secret"
 MIN_PASSWORD = 10
+ROTATION_REASON = "custodial key rotated by the portal"
+"""Kept in the revocation record when the admin gives no reason, so the log says why."""
 
 
 @dataclass(frozen=True)
@@ -40,6 +43,21 @@ class User:
     username: str
     role: str
     participant_id: str | None
+
+
+@dataclass(frozen=True)
+class KeyRotation:
+    """A custodial key rotation as the log holds it.
+
+    ``revoked_seq`` is None when the old key needed no revocation (already revoked, or
+    never registered because a run stopped between storing and registering it).
+    """
+
+    participant_id: str
+    old_key_id: str
+    new_key_id: str
+    registered_seq: int
+    revoked_seq: int | None
 
 
 def portal_secret(config: Config) -> bytes:
@@ -150,21 +168,63 @@ class Accounts:
             except NotFoundError:  # a previous run stored the key but stopped before registering it
                 ledger.register_key(participant_id, key.public_b64)
             return key
-        if participant_id not in {p["participant_id"] for p in ledger.participants()}:
-            raise NotFoundError(f"participant {participant_id} is not registered", field="participant_id")
+        _require_participant(ledger, participant_id)
         key = SigningKey.generate()
-        nonce = os.urandom(12)
-        sealed = AESGCM(self._seal_key).encrypt(nonce, key.to_pem(), participant_id.encode())
         try:
             with write_transaction(self.engine) as conn:
-                conn.execute(insert(CustodialKeyRow).values(
-                    participant_id=participant_id, key_id=key.key_id, nonce=nonce, ciphertext=sealed,
-                    created_at=_now(),
-                ))
+                conn.execute(insert(CustodialKeyRow).values(participant_id=participant_id, **self._sealed(participant_id, key)))
         except IntegrityError:  # created concurrently by another worker: use theirs
             return self.custodial_key(ledger, participant_id)
         ledger.register_key(participant_id, key.public_b64)
         return key
+
+    def rotate_custodial_key(self, ledger: Ledger, participant_id: str, reason: str | None = None) -> KeyRotation:
+        """Replace the participant's portal signing key with a new one, atomically.
+
+        The new key is registered and the old one revoked in one log batch, and the sealed
+        key is swapped in the same database transaction: either the portal signs with the
+        new key from now on and the old one is revoked as of this batch (records it signed
+        before stay valid), or, on any failure, nothing changed and the old key stays in use.
+
+        Raises :class:`NotFoundError` for an unknown participant or one without a custodial
+        key (it is created on the participant's first portal submission), and
+        :class:`ConflictError` if another rotation replaced the key meanwhile.
+        """
+        with self.engine.connect() as conn:
+            old_key_id = conn.execute(
+                select(CustodialKeyRow.key_id).where(CustodialKeyRow.participant_id == participant_id)
+            ).scalar()
+        if old_key_id is None:
+            _require_participant(ledger, participant_id)
+            raise NotFoundError(f"participant {participant_id} has no custodial key yet; it is created on the "
+                                "first portal submission", field="participant_id")
+        key = SigningKey.generate()
+
+        def swap(conn: Connection) -> None:
+            swapped = conn.execute(
+                update(CustodialKeyRow)
+                .where(CustodialKeyRow.participant_id == participant_id, CustodialKeyRow.key_id == old_key_id)
+                .values(**self._sealed(participant_id, key))
+            )
+            if swapped.rowcount != 1:
+                raise ConflictError(f"the custodial key of {participant_id} changed during the rotation; try again",
+                                    field="participant_id")
+
+        receipts = ledger.rotate_key(participant_id, key.public_b64, old_key_id,
+                                     reason or ROTATION_REASON, within=swap)
+        return KeyRotation(participant_id, old_key_id, key.key_id, receipts[0].seq,
+                           receipts[1].seq if len(receipts) > 1 else None)
+
+    def _sealed(self, participant_id: str, key: SigningKey) -> dict[str, Any]:
+        """The custodial-key row values holding ``key`` sealed for ``participant_id``."""
+        nonce = os.urandom(12)
+        sealed = AESGCM(self._seal_key).encrypt(nonce, key.to_pem(), participant_id.encode())
+        return {"key_id": key.key_id, "nonce": nonce, "ciphertext": sealed, "created_at": _now()}
+
+
+def _require_participant(ledger: Ledger, participant_id: str) -> None:
+    if participant_id not in {p["participant_id"] for p in ledger.participants()}:
+        raise NotFoundError(f"participant {participant_id} is not registered", field="participant_id")
 
 
 DEMO_ACCOUNTS = (

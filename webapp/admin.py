@@ -41,3 +41,16 @@ def register_key() -> Any:
     receipt = context.ledger().register_key(participant, public_key)
     flash(f"New key for {participant} registered (record {receipt.seq}); revoke the old one to finish a rotation.")
     return redirect(url_for("admin.index"))
+
+
+@bp.route("/keys/rotate-custodial", methods=["POST"])
+@role_required("admin")
+def rotate_custodial_key() -> Any:
+    """Give a participant a new portal signing key; the old one is revoked in the same batch."""
+    participant = request.form.get("participant_id", "")
+    rotation = context.accounts().rotate_custodial_key(context.ledger(), participant, request.form.get("reason") or None)
+    revoked = (f"old key {rotation.old_key_id} revoked (record {rotation.revoked_seq})" if rotation.revoked_seq is not None
+               else f"old key {rotation.old_key_id} was already out of use")
+    flash(f"Custodial key of {participant} rotated: new key {rotation.new_key_id} (record {rotation.registered_seq}), "
+          f"{revoked}. Portal submissions are signed with the new key from now on.")
+    return redirect(url_for("admin.index"))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from pathlib import Path
 
 import click
@@ -109,6 +110,33 @@ def revoke(key_id: str, reason: str | None) -> None:
     ledger = installation.open_ledger(current_config(), need_operator_key=True)
     receipt = ledger.revoke_key(key_id, reason)
     click.echo(f"revoked {key_id} at seq {receipt.seq}")
+
+
+@main.command("rotate-custodial-key")
+@click.argument("participant_id")
+@click.option("--reason", help="Why the old key is revoked (kept in the log).")
+@click.option("--json", "as_json", is_flag=True)
+@user_errors
+def rotate_custodial_key(participant_id: str, reason: str | None, as_json: bool) -> None:
+    """Give a participant a new portal (custodial) signing key and revoke the old one.
+
+    One atomic step: records the old key signed stay valid; if anything fails, the
+    portal keeps signing with the old key.
+    """
+    from webapp.accounts import Accounts, portal_secret
+
+    config = current_config()
+    ledger = installation.open_ledger(config, need_operator_key=True)
+    try:
+        rotation = Accounts(ledger.engine, portal_secret(config)).rotate_custodial_key(ledger, participant_id, reason)
+    finally:
+        ledger.engine.dispose()
+    if as_json:
+        echo_json(asdict(rotation))
+        return
+    click.echo(f"new key {rotation.new_key_id} registered at seq {rotation.registered_seq}")
+    click.echo(f"old key {rotation.old_key_id} " + (f"revoked at seq {rotation.revoked_seq}"
+                                                    if rotation.revoked_seq is not None else "was already out of use"))
 
 
 @main.command()

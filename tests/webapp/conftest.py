@@ -35,9 +35,16 @@ class Portal:
 
 
 @pytest.fixture
-def portal(tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[Portal]:
-    db = getattr(request, "param", None)
-    config = Config(home=tmp_path / "home", database_url=db or "", chain="tester")
+def portal_database_url() -> str:
+    """The portal's database; "" is SQLite in the home. A module overriding this with
+    ``db_url`` runs its tests on SQLite and PostgreSQL."""
+    return ""
+
+
+@pytest.fixture
+def portal(tmp_path: Path, request: pytest.FixtureRequest, portal_database_url: str) -> Iterator[Portal]:
+    db = getattr(request, "param", None) or portal_database_url
+    config = Config(home=tmp_path / "home", database_url=db, chain="tester")
     ledger = installation.init(config).ledger
     demo.load(ledger, config.home / "demo-keys")
     registry = deploy_registry(config, connect(config))
@@ -49,6 +56,7 @@ def portal(tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[Portal]:
     accounts.add_user("root", PASSWORD, "admin")
     app = create_app(config, testing=True, registry=registry)
     yield Portal(app, ledger, config, registry)
+    app.extensions["carbonledger"]["ledger"].engine.dispose()  # the app's own pool (PostgreSQL warns of open ones)
     ledger.engine.dispose()
 
 
