@@ -126,7 +126,7 @@ def job(job_id: str) -> Any:
 def job_status(job_id: str) -> Any:
     state = _job(job_id).to_dict()
     if state["report_id"]:
-        state["report_url"] = url_for("auditor.report", report_id=state["report_id"])
+        state["report_url"] = state["result_url"] = url_for("auditor.report", report_id=state["report_id"])
     return jsonify(state)
 
 

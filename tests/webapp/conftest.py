@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 from flask import Flask
@@ -82,6 +84,18 @@ class User:
     def post_form(self, path: str, data: dict[str, str], **kw):  # type: ignore[no-untyped-def]
         page = self.client.get(path).get_data(as_text=True)
         return self.client.post(path, data={**data, "csrf_token": csrf_token(page)}, **kw)
+
+    def follow_job(self, job_url: str, timeout: float = 60) -> dict[str, Any]:
+        """Open a background job's page, poll its ``.json`` state as the page does, return the final state."""
+        page = self.client.get(job_url)
+        assert page.status_code == 200 and 'id="job-progress"' in page.get_data(as_text=True)
+        deadline = time.monotonic() + timeout
+        while True:
+            state = self.client.get(job_url + ".json").get_json()
+            if state["state"] != "running":
+                return state
+            assert time.monotonic() < deadline, f"job still running: {state}"
+            time.sleep(0.1)
 
 
 @pytest.fixture

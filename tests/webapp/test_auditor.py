@@ -5,7 +5,6 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-import time
 from typing import Any
 
 import pytest
@@ -24,15 +23,7 @@ def run_audit(user: User, **scope: str) -> dict[str, Any]:
     assert resp.status_code == 303, resp.get_data(as_text=True)
     job_url = resp.headers["Location"]
     assert re.fullmatch(r"/auditor/jobs/[\w-]+", job_url)
-    page = user.client.get(job_url)
-    assert page.status_code == 200 and 'id="job-progress"' in page.get_data(as_text=True)
-    deadline = time.monotonic() + 60
-    while True:
-        state = user.client.get(job_url + ".json").get_json()
-        if state["state"] != "running":
-            return state
-        assert time.monotonic() < deadline, f"job still running: {state}"
-        time.sleep(0.1)
+    return user.follow_job(job_url)
 
 
 def tamper_quantity(portal: Portal, shipment_id: str) -> int:

@@ -143,7 +143,7 @@ def test_auditor_runs_a_report_and_downloads_the_pdf(portal: Portal, base_url: s
     progress = d.find_element(By.ID, "job-progress")
     assert int(progress.get_attribute("value")) == int(progress.get_attribute("max")) > 1
     _shot(d, "auditor-job-done")
-    d.find_element(By.ID, "report-link").click()
+    d.find_element(By.ID, "result-link").click()
     _wait_for(d, "This report is ledger record")
     assert "verified just now" in d.find_element(By.ID, "proof").text
     assert "No findings" in d.find_element(By.ID, "verdict").text

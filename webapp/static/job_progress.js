@@ -1,16 +1,18 @@
-// Polls an audit job's state and moves its progress bar until the report is ready or the job failed.
+// Polls a background job's state (an audit, an EPCIS upload) and moves its progress bar until it is done or failed.
 (function () {
   var box = document.getElementById("job");
   if (!box || box.dataset.state !== "running" || !window.fetch) return;
   var bar = document.getElementById("job-progress");
+  var unit = box.dataset.unit || "records";
   function show(s) {
     document.getElementById("job-phase").textContent = s.phase;
-    document.getElementById("job-count").textContent = s.done + " of " + (s.total || "?") + " records";
+    document.getElementById("job-count").textContent = s.done + " of " + (s.total || "?") + " " + unit;
     bar.max = s.total || 1;
     bar.value = s.done;
     if (s.state === "done") {
       bar.value = bar.max;
-      document.getElementById("report-link").href = s.report_url;
+      if (s.result_url) document.getElementById("result-link").href = s.result_url;
+      if (s.message) document.getElementById("job-message").textContent = s.message;
       document.getElementById("job-done").hidden = false;
     } else if (s.state === "failed") {
       document.getElementById("job-error-text").textContent = s.error;
