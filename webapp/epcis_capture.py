@@ -68,7 +68,8 @@ class CaptureJob:
         state = "running" if self.running else "done" if self.success else "failed"
         new = sum(not r["duplicate"] for r in self.receipts)
         return {"job_id": self.capture_id, "state": state, "phase": self.phase, "done": self.done,
-                "total": self.total, "error": "; ".join(e["detail"] for e in self.errors) or None,
+                "total": self.total,
+                "error": ("Nothing was stored. " + "; ".join(e["detail"] for e in self.errors)) if self.errors else None,
                 "message": (f"All {len(self.receipts)} events captured ({new} new, "
                             f"{len(self.receipts) - new} already recorded).") if self.success else None}
 

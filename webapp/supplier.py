@@ -1,17 +1,24 @@
-"""Suppliers and carriers: submit records by form or upload, see their records, tokens."""
+"""Suppliers and carriers: submit records by form or upload, see their records, tokens.
+
+An upload is CSV, JSON Lines, JSON records or a GS1 EPCIS 2.0 document; the EPCIS capture
+runs as a background job (:mod:`webapp.epcis_upload`) whose page polls its progress.
+"""
 
 from __future__ import annotations
 
 import bisect
 from typing import Any
 
-from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, g, jsonify, redirect, render_template, request, url_for
 
+from ledger.epcis import EpcisCaptureLimitError, EpcisError
 from ledger.errors import LedgerError, SchemaError
 from ledger.ingest import BatchRejected
 from ledger.record_files import detect_format, normalise_record, read_items
 from webapp import context
 from webapp.auth import role_required
+from webapp.epcis_capture import CaptureJob, jobs
+from webapp.epcis_upload import read_document, start_capture
 from webapp.forms import FORMS, record_from_form
 
 bp = Blueprint("supplier", __name__, url_prefix="/supplier")
@@ -75,13 +82,21 @@ def upload() -> Any:
     pid = _participant()
     file = request.files.get("file")
     if file is None or not file.filename:
-        return render_template("supplier/upload.html", problems=["Choose a CSV, JSONL or JSON file."]), 400
+        return render_template("supplier/upload.html",
+                               problems=["Choose a CSV, JSONL, JSON or EPCIS (JSON-LD) file."]), 400
     problems: list[str] = []
     try:
         text = file.read().decode("utf-8")
+        document = read_document(file.filename, text)
+        if document is not None:
+            job = start_capture(document, pid)
+            return redirect(url_for("supplier.epcis_job", capture_id=job.capture_id), 303)
         items = read_items(text, detect_format(file.filename))
     except UnicodeDecodeError:
         return render_template("supplier/upload.html", problems=["The file is not UTF-8 text."]), 422
+    except EpcisError as exc:
+        status = 413 if isinstance(exc, EpcisCaptureLimitError) else 422
+        return render_template("supplier/upload.html", problems=[str(exc)], filename=file.filename), status
     except SchemaError as exc:
         return render_template("supplier/upload.html", problems=[str(exc)]), 422
     records: list[dict[str, Any]] = []
@@ -104,6 +119,28 @@ def upload() -> Any:
             return redirect(url_for("supplier.records"))
     return render_template("supplier/upload.html", problems=problems, filename=file.filename,
                            total=len(items)), 422
+
+
+def _capture_job(capture_id: str) -> CaptureJob:
+    """The logged-in supplier's own capture job; another participant's is as absent as a missing one."""
+    job = jobs().get(capture_id)
+    if job is None or job.participant_id != _participant():
+        abort(404, f"no EPCIS upload {capture_id} (jobs are forgotten when the portal restarts; "
+                   "captured events stay in your records)")
+    return job
+
+
+@bp.route("/upload/epcis/<capture_id>")
+@role_required("supplier")
+def epcis_job(capture_id: str) -> Any:
+    job = _capture_job(capture_id)
+    return render_template("supplier/epcis_job.html", job=job, state=job.progress())
+
+
+@bp.route("/upload/epcis/<capture_id>.json")
+@role_required("supplier")
+def epcis_job_status(capture_id: str) -> Any:
+    return jsonify(_capture_job(capture_id).progress())
 
 
 @bp.route("/tokens", methods=["GET", "POST"])
