@@ -74,6 +74,7 @@ class OrderCache:
         self.max_entries = max_entries
         self._entries: OrderedDict[str, VerifiedOrder] = OrderedDict()
         self._lock = threading.Lock()
+        self._building: dict[str, threading.Lock] = {}
 
     def get(self, public_id: str) -> VerifiedOrder | None:
         """The order with ``public_id``, re-checked or verified afresh; None if there is none."""
@@ -83,6 +84,19 @@ class OrderCache:
                 if public_id in self._entries:
                     self._entries.move_to_end(public_id)
             return entry
+        with self._lock:
+            building = self._building.setdefault(public_id, threading.Lock())
+        with building:  # one verification per order at a time; the others then take its result
+            fresh = self._entries.get(public_id)
+            if fresh is not None and fresh is not entry and self._still_holds(fresh):
+                return fresh
+            try:
+                return self._verify(public_id)
+            finally:
+                with self._lock:
+                    self._building.pop(public_id, None)
+
+    def _verify(self, public_id: str) -> VerifiedOrder | None:
         head = self.ledger.recheck((), (), 0)  # read first: anything later is caught by the next recheck
         view = self._view(public_id)
         if view is None:

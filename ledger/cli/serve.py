@@ -2,44 +2,85 @@
 
 from __future__ import annotations
 
-import threading
+import os
+import subprocess
+import sys
+from typing import Any
 
 import click
+from gunicorn.app.base import BaseApplication
 
 from ledger import installation
-from ledger.anchoring import Anchorer, AnchorPolicy
-from ledger.chain import connect, open_registry
 from ledger.chain.provision import provision_registry
 from ledger.cli import main
 from ledger.cli.context import current_config, user_errors
+from ledger.config import Config
 from ledger.errors import NotFoundError
+
+
+def default_workers() -> int:
+    """Two worker processes per core, plus one: a worker waiting on the database leaves its core to another."""
+    return 2 * (os.cpu_count() or 1) + 1
+
+
+class _Portal(BaseApplication):  # type: ignore[misc]  # gunicorn ships no type hints
+    """gunicorn serving the portal; each worker builds its own app after the fork.
+
+    Building the app per worker (not preloaded) gives each process its own database pool
+    and chain connection: sockets opened before a fork would be shared between processes.
+    """
+
+    def __init__(self, config: Config, options: dict[str, Any]) -> None:
+        self.config_for_app = config
+        self.options = options
+        super().__init__()
+
+    def load_config(self) -> None:
+        for key, value in self.options.items():
+            self.cfg.set(key, value)
+
+    def load(self) -> Any:
+        from webapp import create_app
+
+        return create_app(self.config_for_app)
 
 
 @main.command()
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True, type=int)
-@click.option("--threads", default=8, show_default=True, type=int)
+@click.option("--workers", default=default_workers(), show_default=True, type=click.IntRange(1, 64),
+              help="Worker processes; 2 x cores + 1 by default.")
+@click.option("--threads", default=4, show_default=True, type=click.IntRange(1, 64),
+              help="Threads per worker (keep-alive connections and slow clients do not hold a whole process).")
+@click.option("--no-anchor", is_flag=True, help="Do not start the anchoring worker.")
 @user_errors
-@click.option("--no-anchor", is_flag=True, help="Do not run the anchoring worker in this process.")
-def serve(host: str, port: int, threads: int, no_anchor: bool) -> None:
-    """Serve the portal with waitress, with the anchoring worker and the embedded chain."""
-    import waitress
+def serve(host: str, port: int, workers: int, threads: int, no_anchor: bool) -> None:
+    """Serve the portal (gunicorn) with the anchoring worker and the embedded chain.
 
-    from webapp import create_app
-
+    The anchoring worker runs as its own process (``carbonledger anchor --watch``) beside
+    the portal's worker processes, and stops with them.
+    """
     config = current_config()
     registry, _ = provision_registry(config)
+    anchorer: subprocess.Popen[bytes] | None = None
     if not no_anchor:
-        ledger = installation.open_ledger(config)
-        anchorer = Anchorer(ledger.engine, open_registry(config, connect(config, start_node=False)),
-                            AnchorPolicy(config.anchor_batch_size, config.anchor_max_age_seconds),
-                    lease_seconds=config.anchor_lease_seconds)
-        threading.Thread(target=anchorer.watch, name="anchorer", daemon=True).start()
-        click.echo(f"anchoring worker: every {anchorer.policy.batch_size} records or "
-                   f"{anchorer.policy.max_age_seconds:g} s, to {registry.address} on chain {registry.chain_id}")
-    app = create_app(config, registry=registry)
-    click.echo(f"CarbonLedger portal on http://{host}:{port}/  (Ctrl+C to stop)")
-    waitress.serve(app, host=host, port=port, threads=threads, ident="carbonledger")
+        anchorer = subprocess.Popen([sys.executable, "-m", "ledger.cli", "--home", str(config.home), "anchor", "--watch"])
+        click.echo(f"anchoring worker (pid {anchorer.pid}): every {config.anchor_batch_size} records or "
+                   f"{config.anchor_max_age_seconds:g} s, to {registry.address} on chain {registry.chain_id}")
+    click.echo(f"CarbonLedger portal on http://{host}:{port}/  ({workers} workers x {threads} threads; Ctrl+C stops)")
+    options = {"bind": f"{host}:{port}", "workers": workers, "threads": threads,
+               "worker_class": "gthread" if threads > 1 else "sync", "proc_name": "carbonledger",
+               "accesslog": None, "errorlog": "-", "loglevel": "warning",
+               "timeout": 120, "graceful_timeout": 20}
+    try:
+        _Portal(config, options).run()
+    finally:
+        if anchorer is not None:
+            anchorer.terminate()  # the watch loop finishes its step, releases its lease and exits
+            try:
+                anchorer.wait(timeout=60)
+            except subprocess.TimeoutExpired:
+                anchorer.kill()
 
 
 @main.group()
