@@ -1,4 +1,4 @@
-"""The OpenAPI 3.1 description of /api/v1, served at /api/v1/openapi.json.
+"""The OpenAPI 3.1 description of /api/v1 and the EPCIS binding, served at /api/v1/openapi.json.
 
 3.1 because its schemas are JSON Schema 2020-12, which is what pydantic emits for the
 record kinds: one source of truth for the record schemas, no lossy down-conversion.
@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from ledger.records.schemas import json_schema
+from webapp import openapi_epcis
 
 
 def _error() -> dict[str, Any]:
@@ -29,13 +30,15 @@ def openapi_document() -> dict[str, Any]:
                                     "key_id": {"type": "string"}, "signature": {"type": "string"}}}
     components["Receipt"] = {"type": "object", "properties": {
         "seq": {"type": "integer"}, "leaf_hash": {"type": "string"}, "duplicate": {"type": "boolean"}}}
+    epcis = openapi_epcis.components()
+    components.update(epcis.pop("schemas"))
     json_ok = {"description": "OK", "content": {"application/json": {"schema": {"type": "object"}}}}
     return {
         "openapi": "3.1.0",
         "info": {"title": "CarbonLedger API", "version": "1.0.0",
                  "description": "Signed supply-chain carbon records in an anchored Merkle log."},
         "servers": [{"url": "/api/v1"}],
-        "components": {"schemas": components, "securitySchemes": {
+        "components": {"schemas": components, **epcis, "securitySchemes": {
             "bearer": {"type": "http", "scheme": "bearer", "description": "an API token from the portal"}}},
         "paths": {
             "/log": {"get": {"summary": "Log size, root and latest on-chain checkpoint", "responses": {"200": json_ok}}},
@@ -62,6 +65,7 @@ def openapi_document() -> dict[str, Any]:
                 {"name": "order", "in": "path", "required": True, "schema": {"type": "string"}}],
                 "responses": {"200": json_ok, "404": _error()}}},
             "/participants": {"get": {"summary": "Participants and their keys", "responses": {"200": json_ok}}},
+            **openapi_epcis.paths(),
         },
     }
 

@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 import json
+import re
+from typing import Any
+from urllib.parse import quote
 
 import pytest
+from jsonschema import Draft202012Validator
 
 from ledger.records.signing import SigningKey
 from tests.records_factory import shipment
 from tests.webapp.conftest import Portal
+from tests.webapp.test_epcis import make_document, make_event
 
 
 @pytest.fixture
@@ -100,6 +105,61 @@ def test_openapi_document_is_valid(client) -> None:  # type: ignore[no-untyped-d
     doc = client.get("/api/v1/openapi.json").get_json()
     validate(doc)
     assert {"/log", "/records", "/records/{seq}", "/orders/{order}"} <= set(doc["paths"])
+
+
+def _documented_operations(doc: dict[str, Any]) -> dict[tuple[str, str], dict[str, Any]]:
+    """Every operation of an OpenAPI document by (METHOD, full path with its server), parameters as {}."""
+    out = {}
+    for path, item in doc["paths"].items():
+        base = (item.get("servers") or doc["servers"])[0]["url"]
+        for method, op in item.items():
+            if method in ("get", "put", "post", "delete", "patch"):
+                out[(method.upper(), re.sub(r"\{[^}]+\}", "{}", base + path))] = op
+    return out
+
+
+def test_openapi_document_describes_every_epcis_route(client, portal: Portal) -> None:  # type: ignore[no-untyped-def]
+    doc = client.get("/api/v1/openapi.json").get_json()
+    operations = _documented_operations(doc)
+    routes = {(method, re.sub(r"<[^>]+>", "{}", rule.rule)) for rule in portal.app.url_map.iter_rules()
+              if rule.rule.startswith("/epcis/") for method in rule.methods - {"HEAD", "OPTIONS"}}
+    assert len(routes) == 5 and routes <= set(operations), routes - set(operations)
+
+    def names(op: dict[str, Any]) -> set[str]:
+        return {p["name"] if "name" in p else p["$ref"].rsplit("/", 1)[1] for p in op["parameters"]}
+
+    public = {("GET", "/epcis/events"), ("GET", "/epcis/events/{}")}  # queries need no token; capture does
+    query = operations[("GET", "/epcis/events")]
+    assert {"eventType", "GE_eventTime", "LT_eventTime", "EQ_bizStep", "MATCH_epc", "perPage"} <= names(query)
+    for key in routes:
+        op = operations[key]
+        assert {"GS1-EPCIS-Version", "GS1-EPCIS-Min", "GS1-EPCIS-Max", "GS1-CBV-Version"} <= names(op), key
+        assert all("GS1-EPCIS-Version" in r["headers"] for r in op["responses"].values()), key
+        assert "406" in op["responses"]
+        assert op["security"] == ([] if key in public else [{"bearer": []}]), key
+    assert "Location" in operations[("POST", "/epcis/capture")]["responses"]["202"]["headers"]
+
+
+def test_epcis_answers_match_their_openapi_schemas(client, tea_api) -> None:  # type: ignore[no-untyped-def]
+    doc = client.get("/api/v1/openapi.json").get_json()
+
+    def check(schema: str, body: Any) -> None:
+        root = {"$schema": "https://json-schema.org/draft/2020-12/schema", "$ref": f"#/components/schemas/{schema}",
+                "components": doc["components"]}
+        errors = [f"{list(e.absolute_path)}: {e.message}" for e in Draft202012Validator(root).iter_errors(body)]
+        assert not errors, (schema, errors)
+
+    headers, _ = tea_api
+    document = make_document(make_event(1), make_event(2))
+    check("EPCISDocument", document)
+    resp = client.post("/epcis/capture", data=json.dumps(document), headers=headers, content_type="application/ld+json")
+    assert resp.status_code == 202
+    check("EPCISCaptureJob", resp.get_json())
+    check("EPCISCaptureJob", client.get(resp.headers["Location"], headers=headers).get_json())
+    check("EPCISQueryDocument", client.get("/epcis/events", query_string={"perPage": "5"}).get_json())
+    event_id = resp.get_json()["events"][0]["eventID"]
+    check("EPCISQueryDocument", client.get(f"/epcis/events/{quote(event_id, safe='')}").get_json())
+    check("EPCISProblem", client.get("/epcis/events", query_string={"perPage": "0"}).get_json())
 
 
 def test_log_head_and_participants(client) -> None:  # type: ignore[no-untyped-def]
