@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterator
 from datetime import datetime, timezone
 from typing import Any
 from urllib.parse import quote, urlencode
@@ -23,6 +24,7 @@ from urllib.parse import quote, urlencode
 from flask import Blueprint, Response, abort, g, jsonify, request
 from werkzeug.exceptions import HTTPException
 
+from ledger import epcis_index
 from ledger.epcis import (
     EPCIS_CONTEXT,
     EpcisCaptureLimitError,
@@ -33,10 +35,11 @@ from ledger.epcis import (
     parse_time,
 )
 from ledger.epcis.document import EVENT_TYPES, STANDARD_NAMESPACES, context_namespaces
+from ledger.epcis.epc_match import MATCH_FIELDS, event_identifiers, parse_match
 from ledger.epcis.event_hash import BIZ_STEPS, CBV
 from ledger.errors import LedgerError
 from ledger.ingest import BatchRejected
-from ledger.service import StoredRecord
+from ledger.service import Ledger, StoredRecord
 from webapp import context
 from webapp.epcis_capture import jobs, store
 from webapp.epcis_records import check_unique_ids, document_records, event_record, sign_and_append
@@ -58,8 +61,8 @@ _SCAN_BATCH = 500
 
 _JSON_TYPES = ("application/json", "application/ld+json")
 _VERSION = re.compile(r"^(\d+)\.(\d+)(?:\.(\d+))?$")
-_QUERY_PARAMS = frozenset({"eventType", "GE_eventTime", "LT_eventTime", "EQ_bizStep", "MATCH_epc", "perPage",
-                           "nextPageToken"})
+_QUERY_PARAMS = frozenset({"eventType", "GE_eventTime", "LT_eventTime", "EQ_bizStep", "perPage", "nextPageToken",
+                           *MATCH_FIELDS})
 _PROBLEM_TYPES = {400: "epcisException:ValidationException", 401: "epcisException:SecurityException",
                   403: "epcisException:SecurityException", 404: "epcisException:NoSuchResourceException",
                   406: "epcisException:NotAcceptableException", 409: "epcisException:ValidationException",
@@ -255,7 +258,8 @@ class _Filter:
         self.lt = self._time("LT_eventTime")
         steps = _values("EQ_bizStep")
         self.steps = None if steps is None else {_biz_step(s) for s in steps}
-        self.epcs = _values("MATCH_epc")
+        self.epcs = {name: [parse_match(v, name) for v in values]
+                     for name in MATCH_FIELDS if (values := _values(name)) is not None}
 
     @staticmethod
     def _time(name: str) -> datetime | None:
@@ -279,15 +283,28 @@ class _Filter:
                 return False
         if self.steps is not None and _biz_step(str(event.get("bizStep", ""))) not in self.steps:
             return False
-        if self.epcs is not None:
-            epcs = [e for name in ("epcList", "childEPCs") for e in event.get(name) or [] if isinstance(e, str)]
-            if not any(_epc_match(p, e) for p in self.epcs for e in epcs):
+        for name, matchers in self.epcs.items():
+            identifiers = event_identifiers(event, MATCH_FIELDS[name])
+            if not any(m.matches(i) for m in matchers for i in identifiers):
                 return False
         return True
 
 
-def _epc_match(pattern: str, epc: str) -> bool:
-    return epc.startswith(pattern[:-1]) if pattern.endswith("*") else epc == pattern
+def _candidates(ledger: Ledger, wanted: _Filter, after: int) -> Iterator[StoredRecord]:
+    """The captured events after position ``after``, in log order, that may pass ``wanted``: those
+    the EPC index names for a MATCH_* parameter when one is given, else all of them."""
+    while True:
+        if wanted.epcs:
+            name, matchers = next(iter(wanted.epcs.items()))
+            seqs = epcis_index.matching_seqs(ledger.engine, MATCH_FIELDS[name], matchers, after, _SCAN_BATCH)
+            yield from (ledger.record(seq) for seq in seqs)
+        else:
+            batch = ledger.records_of_kind("epcis_event", after=after, limit=_SCAN_BATCH)
+            seqs = [stored.seq for stored in batch]
+            yield from batch
+        if len(seqs) < _SCAN_BATCH:
+            return
+        after = seqs[-1]
 
 
 def _per_page() -> int:
@@ -305,19 +322,14 @@ def events() -> Any:
     token = request.args.get("nextPageToken", "-1")
     if not re.fullmatch(r"-1|\d{1,18}", token):
         abort(400, f"nextPageToken {token!r} is not one this server issued")
-    ledger = context.ledger()
-    after, found, more = int(token), [], False
-    while not more:
-        batch = ledger.records_of_kind("epcis_event", after=after, limit=_SCAN_BATCH)
-        for stored in batch:
-            if wanted.matches(stored.record["event"]):
-                if len(found) == per_page:
-                    more = True
-                    break
-                found.append(stored)
-            after = stored.seq
-        if len(batch) < _SCAN_BATCH:
-            break
+    found: list[StoredRecord] = []
+    more = False
+    for stored in _candidates(context.ledger(), wanted, int(token)):
+        if wanted.matches(stored.record["event"]):
+            if len(found) == per_page:
+                more = True
+                break
+            found.append(stored)
     resp = jsonify(_query_document([_annotated(s) for s in found]))
     if more:
         args = {**request.args.to_dict(), "nextPageToken": str(found[-1].seq)}

@@ -20,6 +20,7 @@ from referencing.jsonschema import DRAFT7
 
 from ledger.epcis import event_hash_id, parse_document
 from ledger.records.envelope import Envelope
+from ledger.service import Ledger
 from tests.webapp.conftest import Portal
 
 CONTEXT = "https://ref.gs1.org/standards/epcis/2.0.0/epcis-context.jsonld"
@@ -223,7 +224,9 @@ def test_query_filters_and_paging(epcis: Epcis, schema: jsonschema.Draft7Validat
     assert ids(epcis.query(GE_eventTime="2024-05-03T08:00:00Z", LT_eventTime="2024-05-04T08:00:00Z")) == [
         "urn:epc:id:sgtin:4012345.011111.2", "urn:epc:id:sscc:4012345.0000000111"]  # GE inclusive, LT exclusive
     assert ids(epcis.query(MATCH_epc="urn:epc:id:sgtin:4012345.011111.5")) == ["urn:epc:id:sgtin:4012345.011111.5"]
-    assert ids(epcis.query(MATCH_epc="urn:epc:id:sgtin:4012345.011111.9*")) == ["urn:epc:id:sscc:4012345.0000000111"]
+    assert ids(epcis.query(MATCH_epc="https://id.gs1.org/01/04012345111118/21/99")) == [
+        "urn:epc:id:sscc:4012345.0000000111"]  # a child, by its Digital Link
+    assert ids(epcis.query(MATCH_epc="urn:epc:id:sgtin:4012345.011111.9*")) == []  # '*' in a serial is a character
 
     seen: list[str] = []
     resp = epcis.query(eventType="ObjectEvent", MATCH_epc=ours, perPage="3")
@@ -238,6 +241,106 @@ def test_query_filters_and_paging(epcis: Epcis, schema: jsonschema.Draft7Validat
         assert 'rel="next"' in link and "nextPageToken=" in url
         resp = epcis.client.get(url, headers=epcis.auth)
     assert pages == 3 and len(seen) == 7 == len(set(seen))
+
+
+def _captured(epcis: Epcis, standards_dir: Path, *names: str) -> dict[str, str]:
+    """Capture official examples; the eventID of each event, keyed ``<file>#<index>``."""
+    ids = {}
+    for name in names:
+        resp = epcis.capture((standards_dir / "epcis" / "examples" / name).read_bytes())
+        assert resp.status_code == 202, resp.get_data(as_text=True)
+        job = epcis.client.get(resp.headers["Location"], headers=epcis.auth).get_json()
+        ids.update({f"{name}#{i}": r["eventID"] for i, r in enumerate(job["events"])})
+    return ids
+
+
+URN_OBJECTS, DL_OBJECTS = "Example_9.6.1-ObjectEvent.jsonld", "Example_9.6.1-ObjectEventWithDigitalLink.jsonld"
+URN_AGGREGATION, TRANSFORMATION = "Example_9.6.3-AggregationEvent.jsonld", "Example_9.6.4-TransformationEvent.jsonld"
+
+
+@pytest.fixture
+def official(epcis: Epcis, standards_dir: Path) -> dict[str, str]:
+    """The 9.6.1 object events (EPC URIs: GTIN 10614141073464; Digital Links: GTIN 70614141123451),
+    the 9.6.3 aggregation (URN children of GTIN 10614141073464, SSCC parent) and the 9.6.4 transformation."""
+    return _captured(epcis, standards_dir, URN_OBJECTS, DL_OBJECTS, URN_AGGREGATION, TRANSFORMATION)
+
+
+def found(epcis: Epcis, **params: str) -> list[str]:
+    resp = epcis.query(**params)
+    assert resp.status_code == 200, resp.get_data(as_text=True)
+    return [e["eventID"] for e in resp.get_json()["epcisBody"]["queryResults"]["resultsBody"]["eventList"]]
+
+
+@pytest.mark.parametrize(("params", "expected"), [
+    # captured as EPC URIs, asked for by Digital Link (GS1's domain or a brand's, with a query string)
+    ({"MATCH_epc": "https://id.gs1.org/01/10614141073464/21/2017"}, [f"{URN_OBJECTS}#0", f"{URN_AGGREGATION}#0"]),
+    ({"MATCH_epc": "https://brand.example/01/10614141073464/21/2018?linkType=gs1:pip"},
+     [f"{URN_OBJECTS}#0", f"{URN_OBJECTS}#1", f"{URN_AGGREGATION}#0"]),
+    # captured as Digital Links, asked for by EPC URI
+    ({"MATCH_epc": "urn:epc:id:sgtin:0614141.712345.2018"}, [f"{DL_OBJECTS}#0", f"{DL_OBJECTS}#1"]),
+    ({"MATCH_epc": "urn:epc:id:sgtin:0614141.712345.2017|urn:epc:id:sgtin:0614141.107346.2017"},
+     [f"{URN_OBJECTS}#0", f"{DL_OBJECTS}#0", f"{URN_AGGREGATION}#0"]),
+    # patterns, in either form
+    ({"MATCH_epc": "urn:epc:idpat:sgtin:0614141.712345.*"}, [f"{DL_OBJECTS}#0", f"{DL_OBJECTS}#1"]),
+    ({"MATCH_epc": "https://id.gs1.org/01/10614141073464"},
+     [f"{URN_OBJECTS}#0", f"{URN_OBJECTS}#1", f"{URN_AGGREGATION}#0"]),
+    ({"MATCH_epc": "urn:epc:idpat:sgtin:0614141.*.*", "eventType": "ObjectEvent"},
+     [f"{URN_OBJECTS}#0", f"{URN_OBJECTS}#1", f"{DL_OBJECTS}#0", f"{DL_OBJECTS}#1"]),
+    ({"MATCH_parentID": "https://id.gs1.org/00/106141412345678908"}, [f"{URN_AGGREGATION}#0"]),
+    ({"MATCH_parentID": "urn:epc:idpat:sscc:0614141.*"}, [f"{URN_AGGREGATION}#0"]),
+    ({"MATCH_outputEPC": "https://id.gs1.org/01/04012345778892/21/25"}, [f"{TRANSFORMATION}#0"]),
+    ({"MATCH_inputEPC": "urn:epc:idpat:sgtin:4012345.011122.*"}, [f"{TRANSFORMATION}#0"]),
+    ({"MATCH_anyEPC": "urn:epc:idpat:sscc:0614141.*|https://id.gs1.org/01/04012345778892/21/26"},
+     [f"{URN_AGGREGATION}#0", f"{TRANSFORMATION}#0"]),
+    # what does not match: another GTIN with the same digits but indicator 0, other serials, other fields
+    ({"MATCH_epc": "https://id.gs1.org/01/00614141073467/21/2017"}, []),
+    ({"MATCH_epc": "urn:epc:id:sgtin:0614141.107346.2019"}, []),
+    ({"MATCH_epc": "urn:epc:idpat:sgtin:0614142.*.*"}, []),
+    ({"MATCH_epc": "urn:epc:id:sscc:0614141.1234567890"}, []),  # a parent, not a child
+    ({"MATCH_epc": "urn:epc:id:sgtin:4012345.077889.25"}, []),  # a transformation output
+    ({"MATCH_epc": "https://id.gs1.org/01/10614141073464/21/2017", "MATCH_parentID": "urn:epc:idpat:sscc:*.*"},
+     [f"{URN_AGGREGATION}#0"]),
+])
+def test_match_epc_in_either_spelling(epcis: Epcis, official: dict[str, str], params: dict[str, str],
+                                      expected: list[str]) -> None:
+    assert found(epcis, **params) == [official[k] for k in expected]
+
+
+def test_match_epc_pages_through_the_index(epcis: Epcis, official: dict[str, str], monkeypatch: pytest.MonkeyPatch) -> None:
+    def scan(*args: Any, **kwargs: Any) -> Any:
+        raise AssertionError("a MATCH_* query must read the EPC index, not every event")
+
+    monkeypatch.setattr(Ledger, "records_of_kind", scan)
+    resp, pages, seen = epcis.query(MATCH_epc="urn:epc:idpat:sgtin:0614141.*.*", perPage="2"), 1, []
+    while True:
+        seen += [e["eventID"] for e in resp.get_json()["epcisBody"]["queryResults"]["resultsBody"]["eventList"]]
+        if "Link" not in resp.headers:
+            break
+        resp, pages = epcis.client.get(resp.headers["Link"].split(">")[0].lstrip("<"), headers=epcis.auth), pages + 1
+    assert pages == 3 and seen == [official[k] for k in (
+        f"{URN_OBJECTS}#0", f"{URN_OBJECTS}#1", f"{DL_OBJECTS}#0", f"{DL_OBJECTS}#1", f"{URN_AGGREGATION}#0")]
+
+
+def test_identifiers_without_a_digital_link_compare_as_text(epcis: Epcis) -> None:
+    gid = make_event(9, epcList=["urn:epc:id:gid:95100000.12345.400", "http://things.example/pallet/7"],
+                     eventID="urn:uuid:7d1c1e0e-3333-4c1e-9d1a-2f2b2d1e0a11")
+    assert epcis.capture(make_document(gid)).status_code == 202
+    assert found(epcis, MATCH_epc="urn:epc:id:gid:95100000.12345.400") == [gid["eventID"]]
+    assert found(epcis, MATCH_epc="http://things.example/pallet/7") == [gid["eventID"]]
+    assert found(epcis, MATCH_epc="urn:epc:id:gid:95100000.12345.40") == []
+    assert found(epcis, MATCH_epc="http://things.example/pallet/7/") == []
+
+
+@pytest.mark.parametrize(("param", "value", "detail"), [
+    ("MATCH_epc", "2017", "is not a URI"),
+    ("MATCH_epc", "urn:epc:id:sgtin:0614141.10734.2017", "not a well-formed EPC URI"),
+    ("MATCH_epc", "urn:epc:idpat:sgtin:0614141.*.2017", "'*' only for whole trailing ones"),
+    ("MATCH_parentID", "urn:epc:idpat:gid:95100000.*.*", "pattern of a scheme we cannot match"),
+    ("MATCH_anyEPC", "https://id.gs1.org/00/106141412345678909", "wrong check digit"),
+])
+def test_bad_match_values_answer_400_naming_the_parameter(epcis: Epcis, param: str, value: str, detail: str) -> None:
+    body = assert_problem(epcis.query(**{param: value}), 400, detail)
+    assert body["field"] == param and body["title"] == "EpcisError"
 
 
 @pytest.mark.parametrize(("params", "detail"), [
