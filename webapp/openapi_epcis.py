@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from ledger.epcis.document import ACTIONS, EVENT_TYPES, MAX_EVENTS
+from ledger.epcis.epc_match import MATCH_FIELDS
 from webapp.epcis import CBV_VERSION, DEFAULT_PER_PAGE, EPCIS_VERSION, LEDGER_NS, MAX_PER_PAGE
 from webapp.epcis_capture import ERROR_TYPE
 
@@ -172,8 +173,10 @@ _QUERY = [
     _query("GE_eventTime", _DATE_TIME, "events at or after this time (with a time zone)"),
     _query("LT_eventTime", _DATE_TIME, "events before this time (with a time zone)"),
     _query("EQ_bizStep", {"type": "string"}, "bizStep among these (bare CBV terms, URNs or Web URIs), | or ,"),
-    _query("MATCH_epc", {"type": "string"}, "an EPC in epcList or childEPCs equals one of these; a trailing * "
-                                            "matches a prefix"),
+    *(_query(name, {"type": "string"}, f"an identifier in {' or '.join(fields)} matches one of these (| or ,): an "
+             "EPC URI and the GS1 Digital Link of the same key (any domain) match each other, urn:epc:idpat "
+             "patterns (* for whole trailing components) and GTIN-only links match every serial, other URIs "
+             "compare as text") for name, fields in MATCH_FIELDS.items()),
     _query("perPage", {"type": "integer", "minimum": 1, "maximum": MAX_PER_PAGE, "default": DEFAULT_PER_PAGE},
            "events per page"),
     _query("nextPageToken", {"type": "string"}, "from the previous page's Link: rel=\"next\""),
