@@ -56,6 +56,13 @@ class AuditScope:
                 "end": self.end.isoformat() if self.end else None, "order_ids": list(self.order_ids),
                 "max_anchor_delay_s": self.max_anchor_delay_s}
 
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> AuditScope:
+        """The inverse of :meth:`to_dict`."""
+        return cls(data["participant_id"], datetime.fromisoformat(data["start"]) if data["start"] else None,
+                   datetime.fromisoformat(data["end"]) if data["end"] else None, tuple(data["order_ids"]),
+                   data["max_anchor_delay_s"])
+
 
 @dataclass
 class ScopeReport:

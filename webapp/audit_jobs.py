@@ -1,9 +1,11 @@
 """Audits run in a background thread, with progress a page can poll.
 
 An audit over a big scope verifies thousands of records, longer than a request should
-take, so the view starts a job and answers at once; the job page polls its state. The
-registry lives in the process (one per app): a restart forgets running jobs, but every
-finished report is kept in the database by :mod:`webapp.audit_reports`.
+take, so the view starts a job and answers at once; the job page polls its state. The job
+runs in the worker process that accepted it; its state is written to a job file
+(:mod:`webapp.job_files`) so the poll may reach any worker. A worker that dies mid-audit
+leaves the job reported as interrupted; every finished report is kept in the database by
+:mod:`webapp.audit_reports`.
 """
 
 from __future__ import annotations
@@ -22,9 +24,10 @@ from ledger.errors import LedgerError
 from ledger.service import Ledger
 from ledger.verification import CheckpointReader
 from webapp.audit_reports import make_report
+from webapp.job_files import JobFiles
 
 MAX_JOBS = 200
-"""Jobs remembered per process; older ones are forgotten (their reports stay in the database)."""
+"""Jobs held in memory per process; older ones are read from their job files."""
 
 _EXTENSION_KEY = "audit_jobs"
 
@@ -48,22 +51,44 @@ class AuditJob:
                 "total": self.total, "error": self.error, "report_id": self.report_id,
                 "scope": self.scope.describe()}
 
+    def to_state(self) -> dict[str, Any]:
+        return {**self.to_dict(), "created_by": self.created_by, "scope": self.scope.to_dict()}
+
+    @classmethod
+    def from_state(cls, state: dict[str, Any], orphaned: bool) -> AuditJob:
+        job = cls(state["job_id"], state["created_by"], AuditScope.from_dict(state["scope"]), state["state"],
+                  state["phase"], state["done"], state["total"], state["error"], state["report_id"])
+        if orphaned:
+            job.state, job.phase = "failed", "interrupted"
+            job.error = "the portal worker running this audit stopped before it finished; start the audit again"
+        return job
+
 
 class AuditJobs:
     """The process's audit jobs, by id; safe to use from request and worker threads."""
 
-    def __init__(self, logger: logging.Logger) -> None:
+    def __init__(self, logger: logging.Logger, files: JobFiles) -> None:
         self._jobs: OrderedDict[str, AuditJob] = OrderedDict()
         self._lock = threading.Lock()
         self._logger = logger
+        self._files = files
 
     def get(self, job_id: str) -> AuditJob | None:
+        """The job, from this process if it runs here, else from its job file."""
         with self._lock:
-            return self._jobs.get(job_id)
+            job = self._jobs.get(job_id)
+        if job is not None:
+            return job
+        saved = self._files.read(job_id)
+        return None if saved is None else AuditJob.from_state(saved.state, saved.orphaned)
+
+    def _save(self, job: AuditJob, final: bool = False) -> None:
+        self._files.write(job.job_id, job.to_state(), running=job.state == "running", final=final)
 
     def start(self, ledger: Ledger, chain: CheckpointReader | None, scope: AuditScope, created_by: str) -> AuditJob:
         """Register a job and run it in a daemon thread; returns at once."""
         job = AuditJob(secrets.token_urlsafe(12), created_by, scope)
+        self._files.create(job.job_id, job.to_state())
         with self._lock:
             self._jobs[job.job_id] = job
             while len(self._jobs) > MAX_JOBS:
@@ -76,22 +101,26 @@ class AuditJobs:
         def progress(done: int, total: int) -> None:
             job.phase = "checking records" if done < total else "checking checkpoints and drawing charts"
             job.done, job.total = done, total
+            self._save(job)
 
         job.phase = "selecting records"
+        self._save(job)
         try:
             saved = make_report(ledger, chain, job.scope, job.created_by, progress)
         except LedgerError as exc:
             job.error, job.state = str(exc), "failed"
-            return
         except Exception as exc:  # a worker thread has no error handler: the job page must still say why
             self._logger.exception("audit job %s failed", job.job_id)
             job.error = f"the audit failed unexpectedly ({type(exc).__name__}); the error was logged"
             job.state = "failed"
-            return
-        job.report_id, job.phase, job.state = saved.report_id, "done", "done"
+        else:
+            job.report_id, job.phase, job.state = saved.report_id, "done", "done"
+        self._save(job, final=True)
 
 
 def jobs() -> AuditJobs:
     """This app's job registry, created on first use."""
     state = current_app.extensions["carbonledger"]
-    return state.setdefault(_EXTENSION_KEY, AuditJobs(current_app.logger))
+    if _EXTENSION_KEY not in state:
+        state[_EXTENSION_KEY] = AuditJobs(current_app.logger, JobFiles(state["config"].home / "jobs"))
+    return state[_EXTENSION_KEY]

@@ -1,6 +1,7 @@
 """EPCIS capture jobs: what ``GET /epcis/capture/{captureID}`` and the upload job page report.
 
-In process and bounded: a job lives until ``MAX_JOBS`` newer ones have started. The ledger
+Each job's state is also written to a job file (:mod:`webapp.job_files`), so a status
+request reaching another portal worker process finds it. The ledger
 itself is the durable record of what a capture stored; the job only tells the client how
 the capture went, as the EPCIS 2.0 REST binding requires. The REST binding runs a capture
 inside the request; the supplier upload page runs it in a background thread
@@ -27,9 +28,10 @@ from ledger.service import Ledger
 from webapp.accounts import Accounts
 from webapp.epcis_records import sign_and_append
 from webapp.errors import status_for
+from webapp.job_files import JobFiles
 
-MAX_JOBS = 10_000
-"""Jobs kept for status look-ups; older ones are forgotten first."""
+MAX_JOBS = 1_000
+"""Jobs held in memory per process; older ones are read from their job files."""
 
 ERROR_TYPE = "epcisException:ValidationException"
 """The EPCIS exception a failed capture reports: the document, not the server, was at fault."""
@@ -50,6 +52,31 @@ class CaptureJob:
     phase: str = "queued"
     done: int = 0
     total: int = 0
+    files: JobFiles | None = field(default=None, repr=False, compare=False)
+
+    def save(self, final: bool = False) -> None:
+        """Write the state where every worker reads it (progress throttled; ``final`` always)."""
+        if self.files is not None:
+            self.files.write(self.capture_id, self.to_state(), running=self.running, final=final)
+
+    def to_state(self) -> dict[str, Any]:
+        return {"capture_id": self.capture_id, "participant_id": self.participant_id,
+                "created_at": self.created_at.isoformat(), "running": self.running, "success": self.success,
+                "finished_at": self.finished_at.isoformat() if self.finished_at else None, "errors": self.errors,
+                "receipts": self.receipts, "phase": self.phase, "done": self.done, "total": self.total}
+
+    @classmethod
+    def from_state(cls, state: dict[str, Any], orphaned: bool) -> CaptureJob:
+        job = cls(state["capture_id"], state["participant_id"], datetime.fromisoformat(state["created_at"]),
+                  state["running"], state["success"],
+                  datetime.fromisoformat(state["finished_at"]) if state["finished_at"] else None,
+                  state["errors"], state["receipts"], state["phase"], state["done"], state["total"])
+        if orphaned:
+            job.running, job.phase = False, "interrupted"
+            job.errors = [{"type": "epcisException:ImplementationException", "title": "Interrupted", "status": 500,
+                           "detail": "the portal worker running this capture stopped before it finished; capture "
+                                     "the document again (events already stored are reported as duplicates)"}]
+        return job
 
     def to_dict(self) -> dict[str, Any]:
         """The job as the EPCIS REST binding's capture-job resource."""
@@ -75,9 +102,11 @@ class CaptureJob:
 
     def begin(self, phase: str, total: int) -> None:
         self.phase, self.done, self.total = phase, 0, total
+        self.save(final=True)
 
     def advance(self, count: int) -> None:
         self.done += count
+        self.save()
 
     def fail(self, exc: LedgerError, now: datetime) -> None:
         """Record why nothing was stored; each error names its event (``event #<i>``) and field."""
@@ -86,6 +115,7 @@ class CaptureJob:
         else:
             self.errors = [_problem(exc, exc.record)]
         self.running, self.finished_at, self.phase = False, now, "failed"
+        self.save(final=True)
 
 
 def _problem(exc: LedgerError, record: str | None) -> dict[str, Any]:
@@ -121,18 +151,21 @@ def store(job: CaptureJob, ledger: Ledger, accounts: Accounts, records: list[dic
                     for r, rc in zip(records, receipts)]
     job.done, job.phase, job.success = len(records), "done", True
     job.running, job.finished_at = False, ledger.clock()
+    job.save(final=True)
 
 
 class CaptureJobs:
     """Thread-safe table of capture jobs keyed by their unguessable capture id."""
 
-    def __init__(self, logger: logging.Logger) -> None:
+    def __init__(self, logger: logging.Logger, files: JobFiles) -> None:
         self._jobs: OrderedDict[str, CaptureJob] = OrderedDict()
         self._lock = threading.Lock()
         self._logger = logger
+        self._files = files
 
-    def start(self, participant_id: str, now: datetime) -> CaptureJob:
-        job = CaptureJob(secrets.token_urlsafe(16), participant_id, now)
+    def start(self, participant_id: str, now: datetime, total: int = 0) -> CaptureJob:
+        job = CaptureJob(secrets.token_urlsafe(16), participant_id, now, total=total, files=self._files)
+        self._files.create(job.capture_id, job.to_state())
         with self._lock:
             self._jobs[job.capture_id] = job
             while len(self._jobs) > MAX_JOBS:
@@ -140,8 +173,13 @@ class CaptureJobs:
         return job
 
     def get(self, capture_id: str) -> CaptureJob | None:
+        """The job, from this process if it runs here, else from its job file."""
         with self._lock:
-            return self._jobs.get(capture_id)
+            job = self._jobs.get(capture_id)
+        if job is not None:
+            return job
+        saved = self._files.read(capture_id)
+        return None if saved is None else CaptureJob.from_state(saved.state, saved.orphaned)
 
     def run_in_background(self, job: CaptureJob, ledger: Ledger, work: Callable[[CaptureJob], None]) -> None:
         """Run ``work(job)`` in a daemon thread; returns at once. Any error ends the job as failed."""
@@ -161,4 +199,7 @@ class CaptureJobs:
 
 def jobs() -> CaptureJobs:
     """This app's capture jobs, created on first use."""
-    return current_app.extensions.setdefault(_EXTENSION_KEY, CaptureJobs(current_app.logger))
+    state = current_app.extensions["carbonledger"]
+    if _EXTENSION_KEY not in state:
+        state[_EXTENSION_KEY] = CaptureJobs(current_app.logger, JobFiles(state["config"].home / "jobs"))
+    return state[_EXTENSION_KEY]

@@ -56,8 +56,7 @@ def start_capture(doc: EpcisDocument, participant_id: str) -> CaptureJob:
     records = document_records(doc)
     ledger, accounts = context.ledger(), context.accounts()
     table = jobs()
-    job = table.start(participant_id, ledger.clock())
-    job.total = len(records)
+    job = table.start(participant_id, ledger.clock(), total=len(records))
 
     def work(job: CaptureJob) -> None:
         job.begin("checking eventIDs", len(records))
