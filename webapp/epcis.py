@@ -3,8 +3,14 @@
 Each captured event becomes an ``epcis_event`` ledger record carrying its CBV 2.0 event hash
 ID, signed with the calling supplier's custodial key, so it sits in the Merkle log like any
 other record. A capture is all-or-nothing: the whole document is validated first and
-appended in one batch. Captures run synchronously and then answer 202 with the finished
-job, which the standard allows (the client polls ``Location`` either way).
+appended in one batch. Capture is asynchronous, as the standard's is: what the document
+alone shows (its structure, every event's hash, the events limit) is answered at once as a
+4xx problem, while the ledger-side work (eventIDs already used, signing, the append) runs in
+a background job, the same one the supplier upload page starts
+(:func:`webapp.epcis_upload.start_capture`), so a document of thousands of events does not
+hold the request. The 202 answer is the running job; the client polls ``Location``, which
+any portal worker answers from the job's file, and finds eventID conflicts and rejected
+events in the job's ``errors`` (each naming the event and field), with nothing stored.
 
 Errors are RFC 7807 ``application/problem+json`` with the EPCIS exception names as ``type``.
 An event whose hash needs a feature :mod:`ledger.epcis.event_hash` does not support is still
@@ -41,8 +47,9 @@ from ledger.errors import LedgerError
 from ledger.ingest import BatchRejected
 from ledger.service import Ledger, StoredRecord
 from webapp import context
-from webapp.epcis_capture import jobs, store
-from webapp.epcis_records import check_unique_ids, document_records, event_record, sign_and_append
+from webapp.epcis_capture import jobs
+from webapp.epcis_records import check_unique_ids, event_record, sign_and_append
+from webapp.epcis_upload import start_capture
 from webapp.errors import status_for
 
 bp = Blueprint("epcis", __name__, url_prefix="/epcis")
@@ -151,15 +158,17 @@ def _now() -> datetime:
 # -- capture ------------------------------------------------------------------------------------
 @bp.post("/capture")
 def capture() -> Any:
-    """Capture an EPCISDocument all-or-nothing; 202 with the capture job's Location."""
+    """Capture an EPCISDocument all-or-nothing in a background job; 202 at once with its Location.
+
+    A bad document (structure, an event's hash, too many events) is answered here as a
+    problem; everything needing the ledger ends up in the job, so the request never waits
+    for the signing and the append.
+    """
     user = _supplier()
     if request.headers.get("GS1-Capture-Error-Behaviour", "rollback") != "rollback":
         abort(400, "only GS1-Capture-Error-Behaviour: rollback is supported")
     doc: EpcisDocument = parse_document(_json_body())
-    records = document_records(doc)
-    check_unique_ids(context.ledger(), records)
-    job = jobs().start(user.participant_id, _now())
-    store(job, context.ledger(), context.accounts(), records)
+    job = start_capture(doc, user.participant_id)
     resp = jsonify(job.to_dict())
     resp.status_code = 202
     resp.headers["Location"] = f"/epcis/capture/{job.capture_id}"

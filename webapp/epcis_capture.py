@@ -3,10 +3,12 @@
 Each job's state is also written to a job file (:mod:`webapp.job_files`), so a status
 request reaching another portal worker process finds it. The ledger
 itself is the durable record of what a capture stored; the job only tells the client how
-the capture went, as the EPCIS 2.0 REST binding requires. The REST binding runs a capture
-inside the request; the supplier upload page runs it in a background thread
-(:meth:`CaptureJobs.run_in_background`) and polls :meth:`CaptureJob.progress`, because a
-document of thousands of events takes longer than a page should wait.
+the capture went, as the EPCIS 2.0 REST binding requires. Both ``POST /epcis/capture`` and
+the supplier upload page run a capture in a background thread
+(:meth:`CaptureJobs.run_in_background`, started by
+:func:`webapp.epcis_upload.start_capture`), because a document of thousands of events takes
+longer than a request should wait: the REST client polls ``Location`` for
+:meth:`CaptureJob.to_dict`, the upload page polls :meth:`CaptureJob.progress`.
 """
 
 from __future__ import annotations

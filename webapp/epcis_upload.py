@@ -49,8 +49,10 @@ def read_document(filename: str, text: str) -> EpcisDocument | None:
 def start_capture(doc: EpcisDocument, participant_id: str) -> CaptureJob:
     """Hash every event now, then check eventIDs, sign and store in a background job.
 
-    ``participant_id`` is the logged-in supplier's, never one named by the upload: the job
-    signs with that participant's custodial key only. Raises :class:`ledger.epcis.EpcisError`
+    Both the upload page and ``POST /epcis/capture`` start captures here, so a document is
+    captured the same way whichever door it came through. ``participant_id`` is the
+    logged-in (or token-bearing) supplier's, never one named by the upload: the job signs
+    with that participant's custodial key only. Raises :class:`ledger.epcis.EpcisError`
     (before any job starts) when an event cannot be given an identity.
     """
     records = document_records(doc)

@@ -187,11 +187,12 @@ def paths() -> dict[str, Any]:
     """The EPCIS path items, keyed relative to :data:`SERVERS`."""
     return {
         "/capture": {"servers": SERVERS, "post": _operation(
-            "Capture an EPCISDocument, all events or none (202; poll Location)", {
-                "202": _ok("the capture job (finished: captures complete within the request)", "EPCISCaptureJob",
+            "Capture an EPCISDocument, all events or none, in the background (202; poll Location)", {
+                "202": _ok("the capture job, running: poll Location until running is false; an eventID already "
+                           "naming a different event, or an event the ledger refuses, ends it with success false "
+                           "and errors naming the event and field, nothing stored", "EPCISCaptureJob",
                            Location={**_LOCATION, "description": "/epcis/capture/{captureID}"}),
                 "400": _problem(f"{_BAD_VERSION}; names the event (event #<index>) and field"),
-                "409": _problem("an eventID already names a different event"),
                 "413": _problem(f"more than {MAX_EVENTS} events, or the body is too large"),
                 "415": _problem("not application/json or application/ld+json"),
             }, parameters=[_ref("parameters", "GS1-Capture-Error-Behaviour")], body="EPCISDocument",

@@ -13,7 +13,7 @@ from jsonschema import Draft202012Validator
 from ledger.records.signing import SigningKey
 from tests.records_factory import shipment
 from tests.webapp.conftest import Portal
-from tests.webapp.test_epcis import make_document, make_event
+from tests.webapp.test_epcis import finished_capture, make_document, make_event
 
 
 @pytest.fixture
@@ -154,10 +154,11 @@ def test_epcis_answers_match_their_openapi_schemas(client, tea_api) -> None:  # 
     check("EPCISDocument", document)
     resp = client.post("/epcis/capture", data=json.dumps(document), headers=headers, content_type="application/ld+json")
     assert resp.status_code == 202
-    check("EPCISCaptureJob", resp.get_json())
-    check("EPCISCaptureJob", client.get(resp.headers["Location"], headers=headers).get_json())
+    check("EPCISCaptureJob", resp.get_json())  # the job as accepted, running
+    job = finished_capture(client, resp.headers["Location"], headers)
+    check("EPCISCaptureJob", job)
     check("EPCISQueryDocument", client.get("/epcis/events", query_string={"perPage": "5"}).get_json())
-    event_id = resp.get_json()["events"][0]["eventID"]
+    event_id = job["events"][0]["eventID"]
     check("EPCISQueryDocument", client.get(f"/epcis/events/{quote(event_id, safe='')}").get_json())
     check("EPCISProblem", client.get("/epcis/events", query_string={"perPage": "0"}).get_json())
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import copy
 import json
+import time
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -67,6 +68,28 @@ def assert_valid(schema: jsonschema.Draft7Validator, document: Any) -> None:
     assert not errors, errors
 
 
+CAPTURE_TIMEOUT_S = 60.0
+"""How long a test waits for a capture job; generous, as the tests share two cores."""
+
+
+def finished_capture(client: FlaskClient, location: str, headers: dict[str, str],
+                     timeout: float = CAPTURE_TIMEOUT_S) -> dict[str, Any]:
+    """Poll a capture job's ``Location`` until it stops running; its final state.
+
+    ``POST /epcis/capture`` only starts the capture, so whatever a test asserts about what
+    was stored must wait for this (and a test must not end with its capture still writing).
+    """
+    deadline = time.monotonic() + timeout
+    while True:
+        resp = client.get(location, headers=headers)
+        assert resp.status_code == 200, resp.get_data(as_text=True)
+        job: dict[str, Any] = resp.get_json()
+        if not job["running"]:
+            return job
+        assert time.monotonic() < deadline, f"capture still running after {timeout}s: {job}"
+        time.sleep(0.05)
+
+
 class Epcis:
     """A client of the binding holding a supplier's bearer token."""
 
@@ -78,6 +101,15 @@ class Epcis:
         body = document if isinstance(document, (bytes, str)) else json.dumps(document)
         return self.client.post("/epcis/capture", data=body, headers={**self.auth, **headers},
                                 content_type=headers.pop("content_type", "application/ld+json"))
+
+    def finished(self, resp: Any) -> dict[str, Any]:
+        """The final state of the capture job a 202 answer started."""
+        assert resp.status_code == 202, resp.get_data(as_text=True)
+        return finished_capture(self.client, resp.headers["Location"], self.auth)
+
+    def captured(self, document: Any, **headers: str) -> dict[str, Any]:
+        """Capture ``document`` and wait for its job to end; the final job (successful or not)."""
+        return self.finished(self.capture(document, **headers))
 
     def query(self, **params: str):  # type: ignore[no-untyped-def]
         return self.client.get("/epcis/events", query_string=params, headers=self.auth)
@@ -118,8 +150,7 @@ def test_every_official_example_is_captured(epcis: Epcis, portal: Portal, schema
             continue
         assert resp.status_code == 202, (path.name, resp.get_data(as_text=True))
         assert resp.headers["GS1-EPCIS-Version"] == "2.0.0"
-        job = epcis.client.get(resp.headers["Location"], headers=epcis.auth)
-        status = job.get_json()
+        status = epcis.finished(resp)
         assert status["running"] is False and status["success"] is True, (path.name, status)
         assert status["captureID"] == resp.headers["Location"].rsplit("/", 1)[1]
         assert status["captureErrorBehaviour"] == "rollback" and status["errors"] == []
@@ -145,8 +176,7 @@ def test_every_official_example_is_captured(epcis: Epcis, portal: Portal, schema
 
 
 def test_signed_with_the_suppliers_custodial_key(epcis: Epcis, portal: Portal) -> None:
-    resp = epcis.capture(make_document(make_event(1)))
-    seq = epcis.client.get(resp.headers["Location"], headers=epcis.auth).get_json()["events"][0]["seq"]
+    seq = epcis.captured(make_document(make_event(1)))["events"][0]["seq"]
     stored = portal.ledger.record(seq)
     envelope: Envelope = stored.envelope
     key = portal.app.extensions["carbonledger"]["accounts"].custodial_key(portal.ledger, "hangzhou-spring-tea")
@@ -170,18 +200,46 @@ def test_unhashable_event_without_event_id_is_refused(epcis: Epcis, portal: Port
     assert (body["record"], body["field"]) == ("event #1", "epcList")
     assert epcis_count(portal) == before
     with_id = make_event(4, epcList=["urn:epc:id:gid:95100000.12345.400"], eventID="urn:uuid:1b7c1e0e-1111-4c1e-9d1a-2f2b2d1e0a11")
-    assert epcis.capture(make_document(with_id)).status_code == 202
+    assert epcis.captured(make_document(with_id))["success"] is True
     assert epcis_count(portal) == before + 1
 
 
-def test_event_id_conflicts_are_refused(epcis: Epcis, portal: Portal) -> None:
+def test_a_large_capture_answers_at_once_and_finishes_in_the_background(epcis: Epcis, portal: Portal) -> None:
+    events = [make_event(n, epcList=[f"urn:epc:id:sgtin:4012345.033333.{n}"]) for n in range(3000)]
+    before = epcis_count(portal)
+    resp = epcis.capture(make_document(*events))
+    assert resp.status_code == 202, resp.get_data(as_text=True)
+    accepted = resp.get_json()
+    assert accepted["running"] is True and accepted["success"] is False and accepted["errors"] == []
+    assert "events" not in accepted and "finishedAt" not in accepted
+    assert resp.headers["Location"] == f"/epcis/capture/{accepted['captureID']}"
+    job = epcis.finished(resp)
+    assert job["success"] is True and job["errors"] == [] and "finishedAt" in job, job
+    assert len(job["events"]) == 3000 and not any(r["duplicate"] for r in job["events"])
+    assert epcis_count(portal) == before + 3000
+
+
+def test_event_id_conflicts_fail_the_job_and_store_nothing(epcis: Epcis, portal: Portal) -> None:
     first = make_event(5, eventID="urn:uuid:0c2f3b4a-2222-4c1e-9d1a-2f2b2d1e0a11")
-    assert epcis.capture(make_document(first)).status_code == 202
-    again = epcis.capture(make_document(first))  # the same event again is harmless
-    assert again.status_code == 202
+    assert epcis.captured(make_document(first))["success"] is True
+    again = epcis.captured(make_document(first))  # the same event again is harmless
+    assert again["success"] is True and again["events"][0]["duplicate"] is True
+    before = epcis_count(portal)
     other = {**first, "action": "ADD"}
-    body = assert_problem(epcis.capture(make_document(other)), 409, "already names another captured event")
-    assert body["field"] == "eventID"
+    resp = epcis.capture(make_document(make_event(6), other))  # conflicts are found by the job, not the request
+    assert resp.status_code == 202, resp.get_data(as_text=True)
+    job = epcis.finished(resp)
+    assert job["running"] is False and job["success"] is False and "events" not in job and "finishedAt" in job
+    [error] = job["errors"]
+    assert (error["record"], error["field"], error["status"]) == ("event #1", "eventID", 409)
+    assert error["type"] == "epcisException:ValidationException"
+    assert error["detail"].startswith("event #1, field eventID: eventID urn:uuid:0c2f3b4a-2222-")
+    assert "already names another captured event" in error["detail"]
+    clash = {**make_event(8), "eventID": "urn:uuid:5e6f7a8b-4444-4c1e-9d1a-2f2b2d1e0a11"}
+    twice = epcis.captured(make_document(make_event(7), clash, {**clash, "action": "DELETE"}))  # within one document
+    assert twice["success"] is False and [(e["record"], e["field"]) for e in twice["errors"]] == [("event #2", "eventID")]
+    assert "is used by two different events" in twice["errors"][0]["detail"]
+    assert epcis_count(portal) == before  # neither the good events nor the clashing ones were stored
 
 
 def test_single_event_capture(epcis: Epcis, portal: Portal, schema: jsonschema.Draft7Validator) -> None:
@@ -206,7 +264,7 @@ def test_query_filters_and_paging(epcis: Epcis, schema: jsonschema.Draft7Validat
     events.append({"type": "AggregationEvent", "eventTime": "2024-05-03T12:00:00Z", "eventTimeZoneOffset": "+00:00",
                    "parentID": "urn:epc:id:sscc:4012345.0000000111", "childEPCs": ["urn:epc:id:sgtin:4012345.011111.99"],
                    "action": "ADD", "bizStep": "https://ref.gs1.org/cbv/BizStep-packing"})
-    assert epcis.capture(make_document(*events)).status_code == 202
+    assert epcis.captured(make_document(*events))["success"] is True
 
     def ids(resp: Any) -> list[str]:
         assert resp.status_code == 200, resp.get_data(as_text=True)
@@ -247,9 +305,8 @@ def _captured(epcis: Epcis, standards_dir: Path, *names: str) -> dict[str, str]:
     """Capture official examples; the eventID of each event, keyed ``<file>#<index>``."""
     ids = {}
     for name in names:
-        resp = epcis.capture((standards_dir / "epcis" / "examples" / name).read_bytes())
-        assert resp.status_code == 202, resp.get_data(as_text=True)
-        job = epcis.client.get(resp.headers["Location"], headers=epcis.auth).get_json()
+        job = epcis.captured((standards_dir / "epcis" / "examples" / name).read_bytes())
+        assert job["success"] is True, job
         ids.update({f"{name}#{i}": r["eventID"] for i, r in enumerate(job["events"])})
     return ids
 
@@ -324,7 +381,7 @@ def test_match_epc_pages_through_the_index(epcis: Epcis, official: dict[str, str
 def test_identifiers_without_a_digital_link_compare_as_text(epcis: Epcis) -> None:
     gid = make_event(9, epcList=["urn:epc:id:gid:95100000.12345.400", "http://things.example/pallet/7"],
                      eventID="urn:uuid:7d1c1e0e-3333-4c1e-9d1a-2f2b2d1e0a11")
-    assert epcis.capture(make_document(gid)).status_code == 202
+    assert epcis.captured(make_document(gid))["success"] is True
     assert found(epcis, MATCH_epc="urn:epc:id:gid:95100000.12345.400") == [gid["eventID"]]
     assert found(epcis, MATCH_epc="http://things.example/pallet/7") == [gid["eventID"]]
     assert found(epcis, MATCH_epc="urn:epc:id:gid:95100000.12345.40") == []
@@ -356,7 +413,8 @@ def test_versions_content_types_and_bad_bodies(epcis: Epcis, portal: Portal) -> 
     doc = make_document(make_event(1))
     ok = epcis.capture(doc, **{"GS1-EPCIS-Version": "2.0.0", "GS1-CBV-Version": "2.0.0"})
     assert ok.status_code == 202 and ok.headers["GS1-CBV-Version"] == "2.0.0"
-    assert epcis.capture(doc, **{"GS1-EPCIS-Min": "1.2.0", "GS1-EPCIS-Max": "2.0.0"}).status_code == 202
+    assert epcis.finished(ok)["success"] is True
+    assert epcis.captured(doc, **{"GS1-EPCIS-Min": "1.2.0", "GS1-EPCIS-Max": "2.0.0"})["success"] is True
     assert_problem(epcis.capture(doc, **{"GS1-EPCIS-Version": "1.2.0"}), 406, "not supported")
     assert_problem(epcis.capture(doc, **{"GS1-EPCIS-Min": "2.1.0"}), 406, "no supported GS1-EPCIS version")
     assert_problem(epcis.capture(doc, **{"GS1-CBV-Version": "2.1.0"}), 406, "not supported")

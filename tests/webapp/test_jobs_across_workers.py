@@ -15,7 +15,7 @@ from flask import Flask
 
 from tests.webapp.conftest import Portal, User
 from tests.webapp.test_auditor import WHOLE_LEDGER
-from tests.webapp.test_epcis import make_document, make_event
+from tests.webapp.test_epcis import finished_capture, make_document, make_event
 from webapp import create_app
 
 
@@ -40,9 +40,9 @@ def test_a_capture_job_is_readable_on_every_worker_by_its_owner_only(portal: Por
                                          headers=tea, content_type="application/ld+json")
     assert resp.status_code == 202
     other = _other_worker(portal).test_client()
-    status = other.get(resp.headers["Location"], headers=tea)
-    assert status.status_code == 200 and status.get_json()["success"] is True
-    assert status.get_json()["events"][0]["eventHashID"].startswith("ni:///sha-256;")
+    status = finished_capture(other, resp.headers["Location"], tea)  # followed to its end from the other worker
+    assert status["success"] is True
+    assert status["events"][0]["eventHashID"].startswith("ni:///sha-256;")
     assert other.get(resp.headers["Location"], headers=volt).status_code == 404
 
 
