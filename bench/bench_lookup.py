@@ -104,6 +104,7 @@ def main() -> None:
     parser.add_argument("--connections", type=int, default=50)
     parser.add_argument("--seconds", type=int, default=20)
     parser.add_argument("--workers", type=int, default=0, help="portal worker processes (default: serve's own)")
+    parser.add_argument("--threads", type=int, default=0, help="threads per worker (default: serve's own)")
     parser.add_argument("--database-url", default="")
     parser.add_argument("--home", type=Path, help="keep the prepared store here and reuse it on the next run")
     args = parser.parse_args()
@@ -118,6 +119,8 @@ def main() -> None:
         command = [CLI, "serve", "--port", str(port), "--no-anchor"]
         if args.workers:
             command += ["--workers", str(args.workers)]
+        if args.threads:
+            command += ["--threads", str(args.threads)]
         server = subprocess.Popen(command, env=env, stdout=server_log, stderr=subprocess.STDOUT)
         base = f"http://127.0.0.1:{port}"
         try:
@@ -142,7 +145,9 @@ def main() -> None:
             server_log.close()
             subprocess.run([CLI, "chain", "stop"], env=env, capture_output=True)
     peer = rows[0][1]
-    print(f"{records:,} records, {'postgresql' if args.database_url else 'sqlite'}, {args.connections} connections")
+    print(f"{records:,} records, {'postgresql' if args.database_url else 'sqlite'}, {args.connections} connections, "
+          f"workers {args.workers or 'default'}, threads {args.threads or 'default'}; load average before: "
+          f"{os.getloadavg()[0]:.1f}")
     print(f"{'endpoint':<32} {'req/s':>8} {'p50 ms':>8} {'p90 ms':>8} {'p99 ms':>8} {'p99/peer':>9} {'timeouts':>9}  target")
     for name, r in rows:
         print(f"{name:<32} {r['rps']:>8.0f} {r['p50_ms']:>8.1f} {r['p90_ms']:>8.1f} {r['p99_ms']:>8.1f} "
@@ -151,7 +156,7 @@ def main() -> None:
     database = "postgresql" if args.database_url else "sqlite"
     (RESULTS / f"lookup-{database}.json").write_text(json.dumps({
         "benchmark": "lookup", "machine": platform.machine(), "records": records,
-        "database": database, "connections": args.connections, "workers": args.workers or None,
+        "database": database, "connections": args.connections, "workers": args.workers or None, "threads": args.threads or None,
         "results": {name: r for name, r in rows},
     }, indent=2))
 

@@ -51,7 +51,7 @@ def test_workers_serve_verified_orders_and_the_anchoring_process_anchors(tmp_pat
     env = {**os.environ, "CARBONLEDGER_HOME": str(tmp_path / "home"), "CARBONLEDGER_CHAIN": "embedded",
            "CARBONLEDGER_CHAIN_PORT": str(free_port()), "CARBONLEDGER_ANCHOR_MAX_AGE": "1"}
     subprocess.run([CLI, "demo"], env=env, check=True, capture_output=True)
-    server = subprocess.Popen([CLI, "serve", "--port", str(port), "--workers", "2", "--threads", "2"], env=env,
+    server = subprocess.Popen([CLI, "serve", "--port", str(port), "--workers", "2"], env=env,
                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     base = f"http://127.0.0.1:{port}"
     try:
