@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
 
-from sqlalchemy import Connection, Engine, bindparam, func, select, tuple_
+from sqlalchemy import Connection, Engine, bindparam, exists, func, select, tuple_
 
 from ledger import checkpoints
 from ledger.checkpoints import Checkpoint
@@ -77,12 +77,13 @@ class Recheck:
 
 _head_query = select(select(func.max(RecordRow.seq)).scalar_subquery(),
                      select(func.max(checkpoints.CheckpointRow.tree_size)).scalar_subquery())
-_records_query = select(RecordRow.seq, RecordRow.leaf_hash, RecordRow.envelope).where(
-    RecordRow.seq.in_(bindparam("seqs", expanding=True)))
 _touched_query = select(RecordRef.seq).where(
     RecordRef.seq >= bindparam("since"),
     tuple_(RecordRef.ref_type, RecordRef.ref_value).in_(bindparam("refs", expanding=True)),
 ).limit(1)
+_recheck_query = select(RecordRow.seq, RecordRow.leaf_hash, RecordRow.envelope,
+                        *_head_query.selected_columns, exists(_touched_query)).where(
+    RecordRow.seq.in_(bindparam("seqs", expanding=True)))
 
 
 class Ledger:
@@ -137,8 +138,13 @@ class Ledger:
     def register_participant(
         self, participant_id: str, name: str, roles: Sequence[str], country: str | None = None,
         public_key_b64: str | None = None, key_id: str | None = None,
+        within: Callable[[Connection], None] | None = None,
     ) -> list[Receipt]:
-        """Register a participant and, optionally, its first key, in one atomic batch."""
+        """Register a participant and, optionally, its first key, in one atomic batch.
+
+        ``within`` runs in the batch's transaction, as for :meth:`submit_many` (the portal
+        stores a custodial key there, so the key exists exactly when its record does).
+        """
         key = self._require_operator_key()
         record: dict[str, Any] = {
             "kind": "participant", "schema_version": 1, "participant_id": participant_id,
@@ -149,7 +155,7 @@ class Ledger:
         batch = [key.sign_record(record)]
         if public_key_b64 is not None:
             batch.append(key.sign_record(self._key_record("register", participant_id, public_key_b64, key_id)))
-        return self.submit_many(batch)
+        return self.submit_many(batch, within=within)
 
     def register_key(self, participant_id: str, public_key_b64: str, key_id: str | None = None) -> Receipt:
         key = self._require_operator_key()
@@ -349,12 +355,15 @@ class Ledger:
             pos = upper
 
     def recheck(self, seqs: Sequence[int], refs: Iterable[tuple[str, str]], since: int) -> Recheck:
-        """One connection's worth of freshness checks for a cached view (see :class:`Recheck`)."""
+        """The freshness checks of a cached view, in one statement (one round trip, one snapshot)."""
         refs = list(refs)
         with self.engine.connect() as conn:
-            size, anchored = conn.execute(_head_query).one()
-            rows = conn.execute(_records_query, {"seqs": list(seqs)}).all() if seqs else []
-            touched = bool(refs) and conn.execute(_touched_query, {"since": since, "refs": refs}).first() is not None
+            rows = conn.execute(_recheck_query, {"seqs": list(seqs), "refs": refs, "since": since}).all() if seqs else []
+            if rows:
+                size, anchored, touched = rows[0][3], rows[0][4], bool(rows[0][5])
+            else:  # nothing asked for, or every asked-for row is gone
+                size, anchored = conn.execute(_head_query).one()
+                touched = bool(refs) and conn.execute(_touched_query, {"since": since, "refs": refs}).first() is not None
         return Recheck(0 if size is None else size + 1, anchored or 0, {r[0]: (r[1], r[2]) for r in rows}, touched)
 
     def counts_by_kind(self) -> dict[str, int]:
