@@ -17,7 +17,7 @@ from sqlalchemy import Connection, Engine, bindparam, exists, func, select, tupl
 
 from ledger import checkpoints
 from ledger.checkpoints import Checkpoint
-from ledger.db import write_transaction
+from ledger.db import is_sqlite, write_transaction
 from ledger.errors import ConflictError, NotFoundError, NotInitialisedError
 from ledger.ingest import Receipt, ingest
 from ledger.merkle_store import MerkleStore
@@ -358,6 +358,8 @@ class Ledger:
         """The freshness checks of a cached view, in one statement (one round trip, one snapshot)."""
         refs = list(refs)
         with self.engine.connect() as conn:
+            if not is_sqlite(self.engine):  # one read needs no transaction: no BEGIN and ROLLBACK round trips
+                conn = conn.execution_options(isolation_level="AUTOCOMMIT")
             rows = conn.execute(_recheck_query, {"seqs": list(seqs), "refs": refs, "since": since}).all() if seqs else []
             if rows:
                 size, anchored, touched = rows[0][3], rows[0][4], bool(rows[0][5])
