@@ -44,3 +44,22 @@ def build_bundle(ledger: Ledger, seq: int) -> dict[str, Any]:
             "block_number": cp.block_number, "block_time": cp.block_time.isoformat(),
         },
     }
+
+
+def current_proof(ledger: Ledger, seq: int) -> dict[str, Any]:
+    """What can be proven about record ``seq`` now: its bundle once anchored, else its log inclusion.
+
+    The public download and the API serve this one shape, so a client reading either
+    parses the same thing: the bundle of :func:`build_bundle`, or until a checkpoint
+    covers the record ``{"anchored": false, ...}`` with the inclusion proof under the
+    log's current root (checkable, but not yet against the chain). Raises
+    :class:`~ledger.errors.NotFoundError` when there is no record ``seq``.
+    """
+    try:
+        return build_bundle(ledger, seq)
+    except NotAnchoredError:
+        stored = ledger.record(seq)
+        size, proof = ledger.inclusion_proof(seq)
+        return {"anchored": False, "envelope": stored.envelope.to_dict(), "leaf_hash": stored.leaf_hash.hex(),
+                "index": seq, "tree_size": size, "root": ledger.root(size).hex(),
+                "inclusion_proof": [p.hex() for p in proof]}

@@ -47,7 +47,7 @@ def create_app(config: Config | None = None, *, testing: bool = False, registry:
                                       "order_cache": OrderCache(ledger)}
     csrf.init_app(app)
 
-    from webapp import admin, api, auditor, auth, epcis, pact_api, public, supplier
+    from webapp import admin, api, api_audits, auditor, auth, epcis, pact_api, public, supplier
 
     app.register_blueprint(auth.bp)
     app.register_blueprint(public.bp)
@@ -56,6 +56,8 @@ def create_app(config: Config | None = None, *, testing: bool = False, registry:
     app.register_blueprint(admin.bp)
     app.register_blueprint(api.bp)
     csrf.exempt(api.bp)  # the API authenticates each request by token, not by cookie
+    app.register_blueprint(api_audits.bp)
+    csrf.exempt(api_audits.bp)
     app.register_blueprint(epcis.bp)
     csrf.exempt(epcis.bp)  # the EPCIS binding too
     app.register_blueprint(pact_api.bp)

@@ -14,6 +14,7 @@ from flask import Blueprint, Response, abort, g, jsonify, request
 from ledger.errors import NotAuthorisedError
 from ledger.records.public_ids import order_public_id
 from webapp import context
+from webapp.api_input import json_body
 from webapp.auth import role_required
 from webapp.openapi import openapi_document
 
@@ -22,15 +23,6 @@ bp = Blueprint("api", __name__, url_prefix="/api/v1")
 MAX_BATCH = 10_000
 REF_TYPES = ("order_id", "shipment_id", "gtin", "leg_id", "hub_id", "bill_id", "site_id", "participant_id",
              "key_id", "supersedes", "epcis_event_id", "order_public_id")
-
-
-def _json_body() -> Any:
-    if not request.is_json:
-        abort(415, "send the body as JSON with 'Content-Type: application/json'")
-    body = request.get_json(silent=True)
-    if body is None:
-        abort(400, "the body is not valid JSON")
-    return body
 
 
 def _receipt(r: Any) -> dict[str, Any]:
@@ -60,7 +52,7 @@ def log_head() -> Any:
 @bp.post("/records")
 @role_required("supplier")
 def submit() -> Any:
-    body = _json_body()
+    body = json_body()
     batch = body.get("submissions") if isinstance(body, dict) and "submissions" in body else None
     subs = batch if isinstance(batch, list) else [body]
     if len(subs) > MAX_BATCH:

@@ -20,7 +20,7 @@ from typing import Any
 from flask import current_app
 
 from ledger.audit_scope import AuditScope
-from ledger.errors import LedgerError
+from ledger.errors import LedgerError, NotFoundError
 from ledger.service import Ledger
 from ledger.verification import CheckpointReader
 from webapp.audit_reports import make_report
@@ -81,6 +81,14 @@ class AuditJobs:
             return job
         saved = self._files.read(job_id)
         return None if saved is None else AuditJob.from_state(saved.state, saved.orphaned)
+
+    def require(self, job_id: str) -> AuditJob:
+        """The job, or :class:`~ledger.errors.NotFoundError` (a 404 on the page and in the API)."""
+        job = self.get(job_id)
+        if job is None:
+            raise NotFoundError(f"no audit job {job_id} (old jobs are forgotten; finished reports stay listed "
+                                "with the others)", field="job_id")
+        return job
 
     def _save(self, job: AuditJob, final: bool = False) -> None:
         self._files.write(job.job_id, job.to_state(), running=job.state == "running", final=final)

@@ -22,7 +22,7 @@ from sqlalchemy import insert, select
 
 from ledger.audit_scope import AuditScope, run_scope_audit
 from ledger.db import write_transaction
-from ledger.errors import NotFoundError
+from ledger.errors import ConflictError, NotFoundError
 from ledger.records.canonical import canonical_bytes
 from ledger.service import Ledger
 from ledger.verification import CheckpointReader, Verdict, verify_stored
@@ -59,6 +59,25 @@ class ReportProof:
     @property
     def ok(self) -> bool:
         return bool(self.checks) and all(ok for _, ok, _ in self.checks)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"ok": self.ok, "record_seq": self.record_seq, "report_sha256": self.sha256,
+                "checks": [{"name": name, "ok": ok, "detail": detail} for name, ok, detail in self.checks],
+                "verdict": None if self.verdict is None else self.verdict.to_dict()}
+
+
+class ReportAlteredError(ConflictError):
+    """The kept copy of a report no longer reads as a report (its record still says what it was).
+
+    Raised by views that must interpret the report (the page, the PDF, the API) instead of
+    failing on a missing key: the answer is the proof's checks, which say what changed.
+    """
+
+    @classmethod
+    def of(cls, saved: SavedReport, proof: ReportProof) -> ReportAlteredError:
+        checks = "; ".join(f"{name}: {'holds' if ok else 'FAILS'} ({detail})" for name, ok, detail in proof.checks)
+        return cls(f"the stored copy of report {saved.report_id} is not a readable report any more; "
+                   f"ledger record {proof.record_seq} fixes its SHA-256 as {proof.sha256}. {checks}")
 
 
 def new_report_id(now: datetime) -> str:
@@ -110,10 +129,11 @@ def load_report(ledger: Ledger, report_id: str) -> SavedReport:
     return _saved(row)
 
 
-def list_reports(ledger: Ledger, limit: int = 100) -> list[SavedReport]:
-    """The newest reports first."""
+def list_reports(ledger: Ledger, limit: int = 100, offset: int = 0) -> list[SavedReport]:
+    """The newest reports first, ``limit`` of them after skipping ``offset``."""
+    newest = AuditReportRow.created_at.desc(), AuditReportRow.report_id.desc()
     with ledger.engine.connect() as conn:
-        rows = conn.execute(select(AuditReportRow).order_by(AuditReportRow.created_at.desc()).limit(limit)).all()
+        rows = conn.execute(select(AuditReportRow).order_by(*newest).limit(limit).offset(offset)).all()
     return [_saved(r) for r in rows]
 
 

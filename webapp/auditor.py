@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Mapping
 from datetime import date, datetime, time, timedelta, timezone
 from typing import Any
 
-from flask import Blueprint, Response, abort, g, jsonify, redirect, render_template, request, url_for
+from flask import Blueprint, Response, g, jsonify, redirect, render_template, request, url_for
 from jinja2 import UndefinedError
-from werkzeug.datastructures import MultiDict
 
 from ledger.audit_scope import DEFAULT_MAX_ANCHOR_DELAY_S, AuditScope
 from ledger.errors import LedgerError
@@ -23,7 +23,7 @@ from ledger.service import Ledger
 from webapp import context
 from webapp.audit_jobs import jobs
 from webapp.audit_pdf import render_pdf
-from webapp.audit_reports import list_reports, load_report, prove_report
+from webapp.audit_reports import ReportAlteredError, ReportProof, SavedReport, list_reports, load_report, prove_report
 from webapp.auth import role_required
 from webapp.chain_access import checkpoint_reader
 
@@ -35,16 +35,20 @@ MAX_ORDERS = 200
 MAX_ANCHOR_DELAY_S = 365 * 24 * 3600.0
 """A year: any longer limit would never report a late anchor."""
 
+ORDER_SEPARATORS = re.compile(r"[\s,;]+")
+"""What may separate order ids in the form's one text field (so no order id holds one)."""
+
 
 class AuditScopeError(LedgerError, ValueError):
     """The scope form asks for something that cannot be audited (names the field)."""
 
 
-def parse_scope(form: MultiDict[str, str], ledger: Ledger) -> AuditScope:
+def parse_scope(form: Mapping[str, str], ledger: Ledger) -> AuditScope:
     """Turn the scope form into an :class:`AuditScope`; raises :class:`AuditScopeError`.
 
     Dates are UTC days and the period includes its last day. Participants and orders must
-    exist, so a typo is an error here rather than an empty report later.
+    exist, so a typo is an error here rather than an empty report later. The API hands its
+    JSON scope over as the same text fields (``webapp.api_audits``): one set of rules.
     """
     participant = form.get("participant_id", "").strip() or None
     if participant and participant not in {p["participant_id"] for p in ledger.participants()}:
@@ -52,7 +56,7 @@ def parse_scope(form: MultiDict[str, str], ledger: Ledger) -> AuditScope:
     start, end = _day(form, "start"), _day(form, "end")
     if start and end and end < start:
         raise AuditScopeError(f"the period ends ({end}) before it starts ({start})", field="end")
-    orders = tuple(dict.fromkeys(o for o in re.split(r"[\s,;]+", form.get("order_ids", "")) if o))
+    orders = tuple(dict.fromkeys(o for o in ORDER_SEPARATORS.split(form.get("order_ids", "")) if o))
     if len(orders) > MAX_ORDERS:
         raise AuditScopeError(f"name at most {MAX_ORDERS} orders, got {len(orders)}", field="order_ids")
     for order in orders:
@@ -75,7 +79,7 @@ def parse_scope(form: MultiDict[str, str], ledger: Ledger) -> AuditScope:
     )
 
 
-def _day(form: MultiDict[str, str], name: str) -> date | None:
+def _day(form: Mapping[str, str], name: str) -> date | None:
     raw = form.get(name, "").strip()
     if not raw:
         return None
@@ -107,39 +111,36 @@ def index() -> Any:
     return redirect(url_for("auditor.job", job_id=job.job_id), 303)
 
 
-def _job(job_id: str) -> Any:
-    job = jobs().get(job_id)
-    if job is None:
-        abort(404, f"no audit job {job_id} (jobs are forgotten when the portal restarts; "
-                   "finished reports are listed on the audit page)")
-    return job
-
-
 @bp.route("/jobs/<job_id>")
 @role_required("auditor", "admin")
 def job(job_id: str) -> Any:
-    return render_template("auditor/job.html", job=_job(job_id))
+    return render_template("auditor/job.html", job=jobs().require(job_id))
 
 
 @bp.route("/jobs/<job_id>.json")
 @role_required("auditor", "admin")
 def job_status(job_id: str) -> Any:
-    state = _job(job_id).to_dict()
+    state = jobs().require(job_id).to_dict()
     if state["report_id"]:
         state["report_url"] = state["result_url"] = url_for("auditor.report", report_id=state["report_id"])
     return jsonify(state)
 
 
+def proven_report(report_id: str) -> tuple[SavedReport, ReportProof]:
+    """A kept report and, freshly computed, whether it is the one its ledger record fixed."""
+    ledger = context.ledger()
+    saved = load_report(ledger, report_id)
+    return saved, prove_report(ledger, saved, checkpoint_reader())
+
+
 @bp.route("/reports/<report_id>")
 @role_required("auditor", "admin")
 def report(report_id: str) -> Any:
-    ledger = context.ledger()
-    saved = load_report(ledger, report_id)
-    proof = prove_report(ledger, saved, checkpoint_reader())
+    saved, proof = proven_report(report_id)
     try:
         return render_template("auditor/report.html", saved=saved, report=saved.report, proof=proof)
     except (ValueError, KeyError, TypeError, AttributeError, UndefinedError):
-        return _altered(saved, proof)
+        raise ReportAlteredError.of(saved, proof) from None
 
 
 @bp.route("/reports/<report_id>.json")
@@ -153,22 +154,16 @@ def report_json(report_id: str) -> Any:
 
 @bp.route("/reports/<report_id>.pdf")
 @role_required("auditor", "admin")
-def report_pdf(report_id: str) -> Any:
-    ledger = context.ledger()
-    saved = load_report(ledger, report_id)
-    proof = prove_report(ledger, saved, checkpoint_reader())
+def report_pdf(report_id: str) -> Response:
+    return pdf_download(report_id)
+
+
+def pdf_download(report_id: str) -> Response:
+    """The report as a PDF attachment (this page and the API serve the same one)."""
+    saved, proof = proven_report(report_id)
     try:
         data = render_pdf(saved, proof)
     except (ValueError, KeyError, TypeError, AttributeError):
-        return _altered(saved, proof)
+        raise ReportAlteredError.of(saved, proof) from None
     return Response(data, mimetype="application/pdf",
                     headers={"Content-Disposition": f'attachment; filename="{saved.report_id}.pdf"'})
-
-
-def _altered(saved: Any, proof: Any) -> Any:
-    """The kept copy no longer reads as a report: say what the ledger record proves instead."""
-    checks = "; ".join(f"{name}: {'holds' if ok else 'FAILS'} ({detail})" for name, ok, detail in proof.checks)
-    body = {"error": "ReportAltered",
-            "message": f"the stored copy of report {saved.report_id} is not a readable report any more; "
-                       f"ledger record {proof.record_seq} fixes its SHA-256 as {proof.sha256}. {checks}"}
-    return render_template("error.html", status=409, body=body), 409

@@ -9,7 +9,7 @@ from typing import Any
 import segno
 from flask import Blueprint, Response, abort, redirect, render_template, request, session, url_for
 
-from ledger.bundles import NotAnchoredError, build_bundle
+from ledger.bundles import current_proof
 from ledger.provenance import OrderView, find_order, order_view
 from ledger.records.public_ids import order_public_id
 from webapp import context
@@ -72,15 +72,7 @@ def order_qr(public_id: str) -> Response:
 @bp.route("/records/<int:seq>/proof.json")
 def record_proof(seq: int) -> Response:
     """The proof bundle of an anchored record (or, until anchored, its log inclusion proof)."""
-    ledger = context.ledger()
-    try:
-        body: dict[str, Any] = build_bundle(ledger, seq)
-    except NotAnchoredError:
-        stored = ledger.record(seq)
-        size, proof = ledger.inclusion_proof(seq)
-        body = {"anchored": False, "envelope": stored.envelope.to_dict(), "leaf_hash": stored.leaf_hash.hex(),
-                "index": seq, "tree_size": size, "root": ledger.root(size).hex(),
-                "inclusion_proof": [p.hex() for p in proof]}
+    body = current_proof(context.ledger(), seq)
     return Response(json.dumps(body, indent=2), mimetype="application/json",
                     headers={"Content-Disposition": f"attachment; filename=record-{seq}-proof.json"})
 

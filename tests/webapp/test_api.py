@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import quote
 
@@ -13,6 +14,7 @@ from jsonschema import Draft202012Validator
 from ledger.records.signing import SigningKey
 from tests.records_factory import shipment
 from tests.webapp.conftest import Portal
+from tests.webapp.test_api_audits import follow_audit, token_headers
 from tests.webapp.test_epcis import finished_capture, make_document, make_event
 
 
@@ -140,8 +142,8 @@ def test_openapi_document_describes_every_epcis_route(client, portal: Portal) ->
     assert "Location" in operations[("POST", "/epcis/capture")]["responses"]["202"]["headers"]
 
 
-def test_epcis_answers_match_their_openapi_schemas(client, tea_api) -> None:  # type: ignore[no-untyped-def]
-    doc = client.get("/api/v1/openapi.json").get_json()
+def _schema_check(doc: dict[str, Any]) -> Callable[[str, Any], None]:
+    """An assertion that a body matches component schema ``schema`` of the OpenAPI document ``doc``."""
 
     def check(schema: str, body: Any) -> None:
         root = {"$schema": "https://json-schema.org/draft/2020-12/schema", "$ref": f"#/components/schemas/{schema}",
@@ -149,6 +151,11 @@ def test_epcis_answers_match_their_openapi_schemas(client, tea_api) -> None:  # 
         errors = [f"{list(e.absolute_path)}: {e.message}" for e in Draft202012Validator(root).iter_errors(body)]
         assert not errors, (schema, errors)
 
+    return check
+
+
+def test_epcis_answers_match_their_openapi_schemas(client, tea_api) -> None:  # type: ignore[no-untyped-def]
+    check = _schema_check(client.get("/api/v1/openapi.json").get_json())
     headers, _ = tea_api
     document = make_document(make_event(1), make_event(2))
     check("EPCISDocument", document)
@@ -161,6 +168,43 @@ def test_epcis_answers_match_their_openapi_schemas(client, tea_api) -> None:  # 
     event_id = job["events"][0]["eventID"]
     check("EPCISQueryDocument", client.get(f"/epcis/events/{quote(event_id, safe='')}").get_json())
     check("EPCISProblem", client.get("/epcis/events", query_string={"perPage": "0"}).get_json())
+
+
+def test_openapi_document_describes_every_audit_search_and_proof_route(client, portal: Portal) -> None:  # type: ignore[no-untyped-def]
+    operations = _documented_operations(client.get("/api/v1/openapi.json").get_json())
+    routes = {(method, re.sub(r"<[^>]+>", "{}", rule.rule)) for rule in portal.app.url_map.iter_rules()
+              if rule.endpoint.startswith("api_audits.") for method in rule.methods - {"HEAD", "OPTIONS"}}
+    assert len(routes) == 7 and routes <= set(operations), routes - set(operations)
+    for key in routes:
+        op = operations[key]
+        if key[1].startswith("/api/v1/audits"):
+            assert op["security"] == [{"bearer": []}] and {"401", "403"} <= set(op["responses"]), key
+        else:
+            assert op["security"] == [] and {"400", "404"} & set(op["responses"]), key
+    assert "Location" in operations[("POST", "/api/v1/audits")]["responses"]["202"]["headers"]
+
+
+def test_audit_search_and_proof_answers_match_their_openapi_schemas(client, portal: Portal) -> None:  # type: ignore[no-untyped-def]
+    check = _schema_check(client.get("/api/v1/openapi.json").get_json())
+    auditor = token_headers(portal, "audit")
+    scope = {"participant_id": "hangzhou-spring-tea", "start": "2020-01-01", "end": None,
+             "order_ids": ["ORD-TEA-1001"], "max_anchor_delay_s": 3600}
+    check("AuditScope", scope)
+    resp = client.post("/api/v1/audits", json=scope, headers=auditor)
+    assert resp.status_code == 202
+    check("AuditJob", resp.get_json())  # as accepted, running
+    state = follow_audit(client, auditor, resp.headers["Location"])
+    check("AuditJob", state)
+    report = client.get(state["report_url"], headers=auditor).get_json()
+    check("AuditReportWithProof", report)  # its record not anchored yet
+    check("ProofBundle", client.get(f"/api/v1/records/{report['record_seq']}/proof").get_json())
+    portal.anchor()
+    check("AuditReportWithProof", client.get(state["report_url"], headers=auditor).get_json())
+    check("ProofBundle", client.get(f"/api/v1/records/{report['record_seq']}/proof").get_json())
+    check("AuditReportPage", client.get("/api/v1/audits/reports", headers=auditor).get_json())
+    check("SearchResult", client.get("/api/v1/search", query_string={"q": "06901234567892"}).get_json())
+    check("Error", client.post("/api/v1/audits", json={"start": "soon"}, headers=auditor).get_json())
+    check("Error", client.get("/api/v1/search").get_json())
 
 
 def test_log_head_and_participants(client) -> None:  # type: ignore[no-untyped-def]
