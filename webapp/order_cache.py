@@ -30,8 +30,9 @@ from ledger.provenance import OrderView, order_view
 from ledger.service import Ledger
 from webapp.order_page import order_payload
 
-MAX_ENTRIES = 20_000
-"""Orders kept per worker process (a page is ~10 kB, so ~200 MB at most)."""
+MAX_ENTRIES = 2_000
+"""Orders kept per worker process: the page, its JSON and the data behind them are ~60 kB
+an order, so ~120 MB at most. A lookup outside the hot set costs one full verification."""
 
 
 @dataclass
