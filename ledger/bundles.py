@@ -10,10 +10,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from ledger import checkpoints
 from ledger.errors import NotFoundError
 from ledger.records.signing import b64url
-from ledger.service import Ledger
+from ledger.service import Ledger, StoredRecord
 
 BUNDLE_FORMAT = "carbonledger-proof-bundle/1"
 
@@ -22,28 +21,43 @@ class NotAnchoredError(NotFoundError):
     """The record exists but no on-chain checkpoint covers it yet."""
 
 
-def build_bundle(ledger: Ledger, seq: int) -> dict[str, Any]:
-    """The proof bundle of record ``seq``; raises :class:`NotAnchoredError` while pending."""
-    stored = ledger.record(seq)
-    with ledger.engine.connect() as conn:
-        cp = checkpoints.covering(conn, seq)
-    if cp is None:
+def build_bundle(ledger: Ledger, seq: int, stored: StoredRecord | None = None) -> dict[str, Any]:
+    """The proof bundle of record ``seq``; raises :class:`NotAnchoredError` while pending.
+
+    ``stored`` is the record when the caller has just read it (saves reading it again).
+    """
+    bundle, anchored = proof_of(ledger, stored or ledger.record(seq))
+    if not anchored:
         raise NotAnchoredError(f"record {seq} is in the log but not anchored yet; try again after the next checkpoint")
-    size, proof = ledger.inclusion_proof(seq, cp.tree_size)
+    return bundle
+
+
+def proof_of(ledger: Ledger, stored: StoredRecord) -> tuple[dict[str, Any], bool]:
+    """The record's bundle and whether it is anchored.
+
+    Anchored: up to the first checkpoint covering it, with where that checkpoint is on
+    chain. Pending: the same shape without ``chain``, against the log's current root, which
+    proves inclusion in the log but not yet anything on chain. Raises ``ValueError`` when
+    the stored envelope no longer parses.
+    """
     env = stored.envelope
-    return {
+    material = ledger.proof_material(stored.seq, env.key_id)
+    bundle: dict[str, Any] = {
         "format": BUNDLE_FORMAT,
         "envelope": env.to_dict(),
-        "public_key": b64url(ledger.public_key(env.key_id)),
+        "public_key": b64url(material.public_key),
         "leaf_hash": stored.leaf_hash.hex(),
-        "index": seq,
-        "inclusion_proof": [p.hex() for p in proof],
-        "checkpoint": {"tree_size": size, "root": cp.root.hex()},
-        "chain": {
+        "index": stored.seq,
+        "inclusion_proof": [p.hex() for p in material.inclusion_proof],
+        "checkpoint": {"tree_size": material.tree_size, "root": material.root.hex()},
+    }
+    cp = material.checkpoint
+    if cp is not None:
+        bundle["chain"] = {
             "chain_id": cp.chain_id, "contract_address": cp.contract_address, "tx_hash": cp.tx_hash,
             "block_number": cp.block_number, "block_time": cp.block_time.isoformat(),
-        },
-    }
+        }
+    return bundle, cp is not None
 
 
 def current_proof(ledger: Ledger, seq: int) -> dict[str, Any]:

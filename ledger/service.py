@@ -60,6 +60,22 @@ class LogInfo:
 
 
 @dataclass(frozen=True)
+class ProofMaterial:
+    """What proving one record needs from the store, read through one connection.
+
+    ``checkpoint`` is the first checkpoint covering the record (None while it is pending);
+    the inclusion proof is against that checkpoint's tree, or the log's current tree of
+    ``tree_size`` and ``root`` while pending.
+    """
+
+    checkpoint: Checkpoint | None
+    tree_size: int
+    root: bytes
+    inclusion_proof: list[bytes]
+    public_key: bytes
+
+
+@dataclass(frozen=True)
 class Recheck:
     """What a cached view of some records must compare against the store right now.
 
@@ -226,6 +242,19 @@ class Ledger:
             "kind": "key", "schema_version": 1, "action": action, "participant_id": participant_id,
             "key_id": key_id, "public_key": public_key_b64,
         }
+
+    def proof_material(self, seq: int, key_id: str) -> ProofMaterial:
+        """The checkpoint, inclusion proof and public key that prove record ``seq`` (signed by ``key_id``)."""
+        with self.engine.connect() as conn:
+            cp = checkpoints.covering(conn, seq)
+            tree = MerkleStore(conn)
+            size = cp.tree_size if cp is not None else tree.size()
+            proof = tree.inclusion_proof(seq, size)
+            root = cp.root if cp is not None else tree.root(size)
+            key = conn.execute(select(KeyRow.public_key).where(KeyRow.key_id == key_id)).first()
+        if key is None:
+            raise NotFoundError(f"key {key_id} is not registered", field="key_id")
+        return ProofMaterial(cp, size, root, proof, key[0])
 
     def public_key(self, key_id: str) -> bytes:
         """The raw Ed25519 public key registered under ``key_id``."""

@@ -16,7 +16,7 @@ from ledger import merkle
 from ledger.bundles import BUNDLE_FORMAT
 from ledger.records.canonical import canonical_bytes
 from ledger.records.envelope import Envelope
-from ledger.records.signing import b64url, from_b64url, key_id_for, verify_signature
+from ledger.records.signing import from_b64url, key_id_for, verify_signature
 from ledger.service import Ledger, StoredRecord
 
 
@@ -150,21 +150,10 @@ def verify_stored(ledger: Ledger, stored: StoredRecord, chain: CheckpointReader 
     marked as awaiting anchoring. Nothing is taken from the store on trust: the leaf hash
     is recomputed from the stored envelope bytes and the signature from the key record.
     """
-    from ledger.bundles import NotAnchoredError, build_bundle
+    from ledger.bundles import proof_of
 
     try:
-        bundle = build_bundle(ledger, stored.seq)
-        anchored = True
-    except NotAnchoredError:
-        size, proof = ledger.inclusion_proof(stored.seq)
-        env = stored.envelope
-        bundle = {
-            "format": BUNDLE_FORMAT, "envelope": env.to_dict(), "index": stored.seq,
-            "public_key": b64url(ledger.public_key(env.key_id)), "leaf_hash": stored.leaf_hash.hex(),
-            "inclusion_proof": [p.hex() for p in proof],
-            "checkpoint": {"tree_size": size, "root": ledger.root(size).hex()},
-        }
-        anchored = False
+        bundle, anchored = proof_of(ledger, stored)
     except ValueError as exc:  # envelope bytes no longer parse: tampered
         verdict = Verdict(subject=f"record {stored.seq}")
         verdict.add("envelope", False, f"stored envelope is unreadable: {exc}")
