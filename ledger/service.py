@@ -91,6 +91,10 @@ class Recheck:
     touched: bool
 
 
+_by_ref_query = (select(RecordRow).join(RecordRef, RecordRef.seq == RecordRow.seq)
+                 .where(RecordRef.ref_type == bindparam("ref_type"), RecordRef.ref_value == bindparam("value"))
+                 .order_by(RecordRow.seq))
+"""Built once: the consumer page runs it several times per order it verifies."""
 _head_query = select(select(func.max(RecordRow.seq)).scalar_subquery(),
                      select(func.max(checkpoints.CheckpointRow.tree_size)).scalar_subquery())
 _touched_query = select(RecordRef.seq).where(
@@ -331,11 +335,7 @@ class Ledger:
     def records_by_ref(self, ref_type: str, value: str) -> list[StoredRecord]:
         """Records mentioning a business id (``order_id``, ``shipment_id``, ``gtin``...), in log order."""
         with self.engine.connect() as conn:
-            rows = conn.execute(
-                select(RecordRow).join(RecordRef, RecordRef.seq == RecordRow.seq)
-                .where(RecordRef.ref_type == ref_type, RecordRef.ref_value == value)
-                .order_by(RecordRow.seq)
-            ).all()
+            rows = conn.execute(_by_ref_query, {"ref_type": ref_type, "value": value}).all()
         return [self._stored(r) for r in rows]
 
     def records_by_participant(self, participant_id: str, limit: int = 100, before: int | None = None) -> list[StoredRecord]:
