@@ -31,6 +31,14 @@ $(CHROMEDRIVER):
 
 browser: $(CHROMEDRIVER)
 
+# The lookup benchmark drives the portal with Debian's wrk.
+WRK := /usr/bin/wrk
+
+$(WRK):
+	@command -v apt-get >/dev/null || { echo "install wrk to run bench/bench_lookup.py"; exit 1; }
+	apt-get update -qq
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends wrk >/dev/null
+
 test: install browser $(NODE_STAMP)
 	npx --no-install hardhat test
 	$(BIN)/pytest -q
@@ -41,13 +49,14 @@ demo: install $(NODE_STAMP)
 	$(BIN)/carbonledger demo
 	$(BIN)/carbonledger serve --host 127.0.0.1 --port 5000
 
-bench: install $(NODE_STAMP)
+bench: install $(NODE_STAMP) $(WRK)
 	$(BIN)/python bench/bench_ingest.py
 	$(BIN)/python bench/bench_merkle.py
 	$(BIN)/python bench/bench_anchoring.py
 	$(BIN)/python bench/bench_gas.py
 	$(BIN)/python bench/bench_footprint.py
 	$(BIN)/python bench/bench_estimator.py
+	$(BIN)/python bench/bench_lookup.py
 
 clean:
 	-$(BIN)/carbonledger chain stop 2>/dev/null
