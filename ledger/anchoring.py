@@ -81,8 +81,41 @@ class AnchorResult:
     reason: str
 
 
+@dataclass(frozen=True)
+class Lease:
+    """Who last took the anchoring lease, and until when (once past, anyone may take it)."""
+
+    holder: str
+    expires_at: datetime
+
+
 def _now() -> datetime:
     return datetime.now(timezone.utc)
+
+
+def _utc(moment: datetime) -> datetime:
+    """SQLite gives back naive datetimes; every time stored here is UTC."""
+    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+
+
+def pending(engine: Engine) -> tuple[int, int, datetime | None]:
+    """(log size, anchored size, received time of the oldest unanchored record)."""
+    with engine.connect() as conn:
+        size = MerkleStore(conn).size()
+        last = checkpoints.latest(conn)
+        anchored = last.tree_size if last else 0
+        oldest = None
+        if size > anchored:
+            oldest = conn.execute(select(RecordRow.received_at).where(RecordRow.seq == anchored)).scalar()
+    return size, anchored, None if oldest is None else _utc(oldest)
+
+
+def current_lease(engine: Engine) -> Lease | None:
+    """The anchoring lease as it stands, for status pages; None if no anchorer ever ran."""
+    with engine.connect() as conn:
+        row = conn.execute(select(AnchorLeaseRow.holder, AnchorLeaseRow.expires_at)
+                           .where(AnchorLeaseRow.name == LEASE_NAME)).first()
+    return None if row is None else Lease(row.holder, _utc(row.expires_at))
 
 
 class Anchorer:
@@ -133,16 +166,7 @@ class Anchorer:
     # -- state ----------------------------------------------------------------------
     def pending(self) -> tuple[int, int, datetime | None]:
         """(log size, anchored size, received time of the oldest unanchored record)."""
-        with self.engine.connect() as conn:
-            size = MerkleStore(conn).size()
-            last = checkpoints.latest(conn)
-            anchored = last.tree_size if last else 0
-            oldest = None
-            if size > anchored:
-                oldest = conn.execute(select(RecordRow.received_at).where(RecordRow.seq == anchored)).scalar()
-        if oldest is not None and oldest.tzinfo is None:
-            oldest = oldest.replace(tzinfo=timezone.utc)
-        return size, anchored, oldest
+        return pending(self.engine)
 
     def reconcile(self) -> list[Checkpoint]:
         """Record every checkpoint the chain holds that the database does not yet.

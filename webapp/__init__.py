@@ -47,13 +47,15 @@ def create_app(config: Config | None = None, *, testing: bool = False, registry:
                                       "order_cache": OrderCache(ledger)}
     csrf.init_app(app)
 
-    from webapp import admin, api, api_audits, auditor, auth, epcis, pact_api, public, supplier
+    from webapp import admin, api, api_admin, api_audits, auditor, auth, epcis, pact_api, public, supplier
 
     app.register_blueprint(auth.bp)
     app.register_blueprint(public.bp)
     app.register_blueprint(supplier.bp)
     app.register_blueprint(auditor.bp)
     app.register_blueprint(admin.bp)
+    app.register_blueprint(api_admin.bp)
+    csrf.exempt(api_admin.bp)  # admin scripts authenticate by token too
     app.register_blueprint(api.bp)
     csrf.exempt(api.bp)  # the API authenticates each request by token, not by cookie
     app.register_blueprint(api_audits.bp)

@@ -20,13 +20,14 @@ from typing import Any
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
-from sqlalchemy import Connection, Engine, insert, select, update
+from sqlalchemy import Connection, Engine, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from ledger.config import Config
 from ledger.db import write_transaction
 from ledger.errors import ConflictError, NotFoundError, SchemaError
+from ledger.ingest import Receipt
 from ledger.records.signing import SigningKey
 from ledger.service import Ledger
 from webapp.models import ApiTokenRow, CustodialKeyRow, UserRow
@@ -43,6 +44,11 @@ class User:
     username: str
     role: str
     participant_id: str | None
+    disabled: bool = False
+
+
+def _user(row: Any) -> User:
+    return User(row.username, row.role, row.participant_id, row.disabled_at is not None)
 
 
 @dataclass(frozen=True)
@@ -86,29 +92,35 @@ class Accounts:
                               info=b"carbonledger/custodial-keys/v1").derive(secret)
 
     # -- users ------------------------------------------------------------------
-    def add_user(self, username: str, password: str, role: str, participant_id: str | None = None) -> User:
-        if role not in ROLES:
-            raise SchemaError(f"role must be one of {', '.join(ROLES)}", field="role")
-        if role == "supplier" and not participant_id:
-            raise SchemaError("a supplier account must be bound to a participant", field="participant_id")
+    def add_user(self, username: str, password: str, role: str, participant_id: str | None = None,
+                 *, ledger: Ledger | None = None) -> User:
+        """Create an account; with ``ledger``, a supplier's participant must be registered there.
+
+        Raises :class:`SchemaError` naming the bad field, :class:`NotFoundError` for an
+        unregistered participant, :class:`ConflictError` if the username is taken.
+        """
+        bound = _bound_participant(role, participant_id)
         if len(password) < MIN_PASSWORD:
             raise SchemaError(f"password must have at least {MIN_PASSWORD} characters", field="password")
         if not username or len(username) > 100:
             raise SchemaError("username must have 1 to 100 characters", field="username")
+        if ledger is not None and bound is not None:
+            _require_participant(ledger, bound)
         try:
             with write_transaction(self.engine) as conn:
                 conn.execute(insert(UserRow).values(
                     username=username, password_hash=generate_password_hash(password), role=role,
-                    participant_id=participant_id if role == "supplier" else None, created_at=_now(),
+                    participant_id=bound, created_at=_now(),
                 ))
         except IntegrityError:
             raise ConflictError(f"user {username} already exists", field="username") from None
-        return User(username, role, participant_id if role == "supplier" else None)
+        return User(username, role, bound)
 
     def get_user(self, username: str) -> User | None:
+        """The account, disabled or not (callers that grant access check ``disabled``)."""
         with self.engine.connect() as conn:
             row = conn.execute(select(UserRow).where(UserRow.username == username)).first()
-        return User(row.username, row.role, row.participant_id) if row else None
+        return _user(row) if row else None
 
     def authenticate(self, username: str, password: str) -> User | None:
         with self.engine.connect() as conn:
@@ -116,14 +128,46 @@ class Accounts:
         if row is None:
             check_password_hash(generate_password_hash("x"), password)  # same cost either way
             return None
-        if not check_password_hash(row.password_hash, password):
+        if not check_password_hash(row.password_hash, password) or row.disabled_at is not None:
             return None
-        return User(row.username, row.role, row.participant_id)
+        return _user(row)
 
     def users(self) -> list[User]:
         with self.engine.connect() as conn:
             rows = conn.execute(select(UserRow).order_by(UserRow.username)).all()
-        return [User(r.username, r.role, r.participant_id) for r in rows]
+        return [_user(r) for r in rows]
+
+    def set_role(self, username: str, role: str, participant_id: str | None, ledger: Ledger) -> User:
+        """Give an account another role (a supplier: bound to a registered participant).
+
+        Raises as :meth:`add_user` does for the role and participant, :class:`NotFoundError`
+        for an unknown user, and :class:`ConflictError` rather than demote the last enabled admin.
+        """
+        bound = _bound_participant(role, participant_id)
+        if bound is not None:
+            _require_participant(ledger, bound)
+        with write_transaction(self.engine) as conn:
+            row = _user_row(conn, username)
+            if role != "admin":
+                _keep_an_admin(conn, row)
+            conn.execute(update(UserRow).where(UserRow.username == username)
+                         .values(role=role, participant_id=bound))
+        return User(username, role, bound, row.disabled_at is not None)
+
+    def set_disabled(self, username: str, disabled: bool) -> User:
+        """Disable an account (no login, no API token works) or enable it again.
+
+        Raises :class:`NotFoundError` for an unknown user and :class:`ConflictError` rather
+        than disable the last enabled admin, which would lock every admin out.
+        """
+        with write_transaction(self.engine) as conn:
+            row = _user_row(conn, username)
+            if disabled:
+                _keep_an_admin(conn, row)
+            if disabled != (row.disabled_at is not None):
+                conn.execute(update(UserRow).where(UserRow.username == username)
+                             .values(disabled_at=_now() if disabled else None))
+        return User(username, row.role, row.participant_id, disabled)
 
     # -- API tokens ---------------------------------------------------------------
     def issue_token(self, username: str, label: str) -> str:
@@ -137,13 +181,14 @@ class Accounts:
         return token
 
     def user_for_token(self, token: str) -> User | None:
+        """The enabled account holding ``token``, or None."""
         digest = hashlib.sha256(token.encode()).digest()
         with self.engine.connect() as conn:
             row = conn.execute(
                 select(UserRow).join(ApiTokenRow, ApiTokenRow.username == UserRow.username)
-                .where(ApiTokenRow.token_hash == digest)
+                .where(ApiTokenRow.token_hash == digest, UserRow.disabled_at.is_(None))
             ).first()
-        return User(row.username, row.role, row.participant_id) if row else None
+        return _user(row) if row else None
 
     def tokens(self, username: str) -> list[tuple[str, datetime]]:
         with self.engine.connect() as conn:
@@ -172,11 +217,28 @@ class Accounts:
         key = SigningKey.generate()
         try:
             with write_transaction(self.engine) as conn:
-                conn.execute(insert(CustodialKeyRow).values(participant_id=participant_id, **self._sealed(participant_id, key)))
+                self._store(conn, participant_id, key)
         except IntegrityError:  # created concurrently by another worker: use theirs
             return self.custodial_key(ledger, participant_id)
         ledger.register_key(participant_id, key.public_b64)
         return key
+
+    def register_custodial_participant(self, ledger: Ledger, participant_id: str, name: str, roles: list[str],
+                                       country: str | None = None) -> tuple[list[Receipt], str]:
+        """Register a participant whose signing key the portal creates and holds.
+
+        The key is stored in the transaction that appends the participant and key records,
+        so either both exist or neither: no participant is left with a key nobody holds.
+        Returns the receipts and the new key's id; raises what registration raises, and
+        :class:`ConflictError` if the portal already holds a key for ``participant_id``.
+        """
+        key = SigningKey.generate()
+        try:
+            receipts = ledger.register_participant(participant_id, name, roles, country, key.public_b64,
+                                                   within=lambda conn: self._store(conn, participant_id, key))
+        except IntegrityError:
+            raise ConflictError(f"the portal already holds a key for {participant_id}", field="participant_id") from None
+        return receipts, key.key_id
 
     def rotate_custodial_key(self, ledger: Ledger, participant_id: str, reason: str | None = None) -> KeyRotation:
         """Replace the participant's portal signing key with a new one, atomically.
@@ -215,6 +277,9 @@ class Accounts:
         return KeyRotation(participant_id, old_key_id, key.key_id, receipts[0].seq,
                            receipts[1].seq if len(receipts) > 1 else None)
 
+    def _store(self, conn: Connection, participant_id: str, key: SigningKey) -> None:
+        conn.execute(insert(CustodialKeyRow).values(participant_id=participant_id, **self._sealed(participant_id, key)))
+
     def _sealed(self, participant_id: str, key: SigningKey) -> dict[str, Any]:
         """The custodial-key row values holding ``key`` sealed for ``participant_id``."""
         nonce = os.urandom(12)
@@ -225,6 +290,35 @@ class Accounts:
 def _require_participant(ledger: Ledger, participant_id: str) -> None:
     if participant_id not in {p["participant_id"] for p in ledger.participants()}:
         raise NotFoundError(f"participant {participant_id} is not registered", field="participant_id")
+
+
+def _bound_participant(role: str, participant_id: str | None) -> str | None:
+    """The participant an account of ``role`` acts for: a supplier's, nobody for other roles."""
+    if role not in ROLES:
+        raise SchemaError(f"role must be one of {', '.join(ROLES)}", field="role")
+    if role != "supplier":
+        return None
+    if not participant_id:
+        raise SchemaError("a supplier account must be bound to a participant", field="participant_id")
+    return participant_id
+
+
+def _user_row(conn: Connection, username: str) -> Any:
+    row = conn.execute(select(UserRow).where(UserRow.username == username)).first()
+    if row is None:
+        raise NotFoundError(f"user {username} does not exist", field="username")
+    return row
+
+
+def _keep_an_admin(conn: Connection, row: Any) -> None:
+    """Refuse a change that takes away the last enabled admin account (``row`` is the one changing)."""
+    if row.role != "admin" or row.disabled_at is not None:
+        return
+    others = conn.execute(select(func.count()).select_from(UserRow).where(
+        UserRow.role == "admin", UserRow.disabled_at.is_(None), UserRow.username != row.username)).scalar()
+    if not others:
+        raise ConflictError(f"{row.username} is the last enabled admin account; make another admin first",
+                            field="username")
 
 
 DEMO_ACCOUNTS = (

@@ -24,7 +24,8 @@ def load_user() -> None:
         return
     username = session.get("username")
     if username:
-        g.user = context.accounts().get_user(username)
+        user = context.accounts().get_user(username)
+        g.user = None if user is None or user.disabled else user  # disabled by an admin: logged out at once
 
 
 def role_required(*roles: str) -> Callable[[F], F]:

@@ -24,6 +24,8 @@ class UserRow(Base):
     role: Mapped[str] = mapped_column(String(20))
     participant_id: Mapped[str | None] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    disabled_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    """Set by an admin: the account can neither log in nor use its API tokens until enabled again."""
 
 
 class ApiTokenRow(Base):

@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from ledger.records.schemas import json_schema
-from webapp import openapi_audits, openapi_epcis
+from webapp import openapi_admin, openapi_audits, openapi_epcis
 
 
 def _error() -> dict[str, Any]:
@@ -32,6 +32,7 @@ def openapi_document() -> dict[str, Any]:
         "seq": {"type": "integer"}, "leaf_hash": {"type": "string"}, "duplicate": {"type": "boolean"}}}
     epcis = openapi_epcis.components()
     components.update(epcis.pop("schemas"))
+    components.update(openapi_admin.schemas())
     components.update(openapi_audits.schemas())
     json_ok = {"description": "OK", "content": {"application/json": {"schema": {"type": "object"}}}}
     return {
@@ -67,6 +68,7 @@ def openapi_document() -> dict[str, Any]:
                 "responses": {"200": json_ok, "404": _error()}}},
             "/participants": {"get": {"summary": "Participants and their keys", "responses": {"200": json_ok}}},
             **openapi_audits.paths(),
+            **openapi_admin.paths(),
             **openapi_epcis.paths(),
         },
     }

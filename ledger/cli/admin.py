@@ -11,9 +11,8 @@ from ledger import installation
 from ledger.cli import main
 from ledger.cli.context import current_config, echo_json, user_errors
 from ledger.errors import SchemaError
-from ledger.records.signing import SigningKey, from_b64url
-
-ROLES = ("supplier", "carrier", "hub_operator", "auditor", "operator")
+from ledger.records.schemas import PARTICIPANT_ROLES
+from ledger.records.signing import SigningKey, parse_public_key
 
 
 @main.command()
@@ -64,18 +63,16 @@ def _read_public_key(value: str) -> str:
     path = Path(value)
     text = path.read_text().strip() if path.exists() else value.strip()
     try:
-        raw = from_b64url(text)
-    except ValueError:
-        raw = b""
-    if len(raw) != 32:
-        raise SchemaError("must be a 32-byte Ed25519 public key in base64url (or a .pub file from keygen)", field="public_key")
+        parse_public_key(text)
+    except ValueError as exc:
+        raise SchemaError(f"{exc} (or a .pub file from keygen)", field="public_key") from None
     return text
 
 
 @main.command()
 @click.argument("participant_id")
 @click.option("--name", required=True, help="Display name, e.g. 'Hangzhou Spring Tea Co.'.")
-@click.option("--role", "roles", multiple=True, required=True, type=click.Choice(ROLES))
+@click.option("--role", "roles", multiple=True, required=True, type=click.Choice(PARTICIPANT_ROLES))
 @click.option("--country", help="ISO 3166-1 alpha-2 country code.")
 @click.option("--public-key", help="Base64url public key, or the .pub file keygen wrote.")
 @click.option("--json", "as_json", is_flag=True)

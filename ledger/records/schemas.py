@@ -10,7 +10,7 @@ as the submitter canonicalised and signed it.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, get_args
 
 from pydantic import (
     AwareDatetime,
@@ -30,6 +30,10 @@ PositiveMass = Annotated[float, Field(gt=0, le=1e9, description="kilograms")]
 NonNegative = Annotated[float, Field(ge=0)]
 
 TransportMode = Literal["road", "rail", "sea", "air", "inland_waterway"]
+
+ParticipantRole = Literal["supplier", "carrier", "hub_operator", "auditor", "operator"]
+PARTICIPANT_ROLES: tuple[str, ...] = get_args(ParticipantRole)
+"""What a participant record may say a participant does; forms and the CLI offer these."""
 
 
 class _Model(BaseModel):
@@ -87,7 +91,7 @@ class ParticipantRecord(_RecordBase):
     kind: Literal["participant"]
     participant_id: Identifier
     name: Annotated[str, Field(min_length=1, max_length=200)]
-    roles: Annotated[list[Literal["supplier", "carrier", "hub_operator", "auditor", "operator"]], Field(min_length=1)]
+    roles: Annotated[list[ParticipantRole], Field(min_length=1)]
     country: CountryCode | None = None
 
 

@@ -49,6 +49,22 @@ def from_b64url(text: str) -> bytes:
         raise ValueError(f"not base64url: {exc}") from exc
 
 
+def parse_public_key(text: str) -> bytes:
+    """The raw Ed25519 public key that ``text`` (base64url, as ``carbonledger keygen`` prints it) encodes.
+
+    Checked before a key is registered so a pasted key that is cut short or has stray
+    characters is refused with this message, not by a signature that later fails to verify.
+    Raises ``ValueError`` unless ``text`` is exactly 32 bytes in base64url.
+    """
+    try:
+        raw = from_b64url(text)
+    except ValueError:
+        raw = b""
+    if len(raw) != 32:
+        raise ValueError("must be a 32-byte Ed25519 public key in base64url")
+    return raw
+
+
 def public_key_bytes(key: Ed25519PublicKey) -> bytes:
     return key.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
 

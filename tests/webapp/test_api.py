@@ -184,6 +184,17 @@ def test_openapi_document_describes_every_audit_search_and_proof_route(client, p
     assert "Location" in operations[("POST", "/api/v1/audits")]["responses"]["202"]["headers"]
 
 
+def test_openapi_document_describes_every_admin_route(client, portal: Portal) -> None:  # type: ignore[no-untyped-def]
+    operations = _documented_operations(client.get("/api/v1/openapi.json").get_json())
+    routes = {(method, re.sub(r"<[^>]+>", "{}", rule.rule)) for rule in portal.app.url_map.iter_rules()
+              if rule.endpoint.startswith("api_admin.") for method in rule.methods - {"HEAD", "OPTIONS"}}
+    documented = {key for key in operations if key[1].startswith("/api/v1/admin/")}
+    assert len(routes) == 10 and routes == documented, routes ^ documented
+    for key in routes:
+        assert operations[key]["security"] == [{"bearer": []}], key
+        assert {"401", "403"} <= set(operations[key]["responses"]), key
+
+
 def test_audit_search_and_proof_answers_match_their_openapi_schemas(client, portal: Portal) -> None:  # type: ignore[no-untyped-def]
     check = _schema_check(client.get("/api/v1/openapi.json").get_json())
     auditor = token_headers(portal, "audit")
