@@ -13,7 +13,6 @@ from __future__ import annotations
 import logging
 import secrets
 import threading
-from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Any
 
@@ -25,6 +24,7 @@ from ledger.service import Ledger
 from ledger.verification import CheckpointReader
 from webapp.audit_reports import make_report
 from webapp.job_files import JobFiles
+from webapp.job_table import JobTable
 
 MAX_JOBS = 200
 """Jobs held in memory per process; older ones are read from their job files."""
@@ -68,19 +68,13 @@ class AuditJobs:
     """The process's audit jobs, by id; safe to use from request and worker threads."""
 
     def __init__(self, logger: logging.Logger, files: JobFiles) -> None:
-        self._jobs: OrderedDict[str, AuditJob] = OrderedDict()
-        self._lock = threading.Lock()
+        self._table: JobTable[AuditJob] = JobTable(files, AuditJob.from_state, MAX_JOBS, "created_by")
         self._logger = logger
         self._files = files
 
     def get(self, job_id: str) -> AuditJob | None:
         """The job, from this process if it runs here, else from its job file."""
-        with self._lock:
-            job = self._jobs.get(job_id)
-        if job is not None:
-            return job
-        saved = self._files.read(job_id)
-        return None if saved is None else AuditJob.from_state(saved.state, saved.orphaned)
+        return self._table.get(job_id)
 
     def require(self, job_id: str) -> AuditJob:
         """The job, or :class:`~ledger.errors.NotFoundError` (a 404 on the page and in the API)."""
@@ -96,11 +90,7 @@ class AuditJobs:
     def start(self, ledger: Ledger, chain: CheckpointReader | None, scope: AuditScope, created_by: str) -> AuditJob:
         """Register a job and run it in a daemon thread; returns at once."""
         job = AuditJob(secrets.token_urlsafe(12), created_by, scope)
-        self._files.create(job.job_id, job.to_state())
-        with self._lock:
-            self._jobs[job.job_id] = job
-            while len(self._jobs) > MAX_JOBS:
-                self._jobs.popitem(last=False)
+        self._table.add(job.job_id, job, job.to_state())
         thread = threading.Thread(target=self._run, args=(job, ledger, chain), name=f"audit-{job.job_id}", daemon=True)
         thread.start()
         return job

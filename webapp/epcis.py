@@ -47,10 +47,11 @@ from ledger.errors import LedgerError
 from ledger.ingest import BatchRejected
 from ledger.service import Ledger, StoredRecord
 from webapp import context
-from webapp.epcis_capture import jobs
+from webapp.epcis_capture import capture_resource
 from webapp.epcis_records import check_unique_ids, event_record, sign_and_append
 from webapp.epcis_upload import start_capture
 from webapp.errors import status_for
+from webapp.upload_jobs import jobs
 
 bp = Blueprint("epcis", __name__, url_prefix="/epcis")
 
@@ -169,19 +170,19 @@ def capture() -> Any:
         abort(400, "only GS1-Capture-Error-Behaviour: rollback is supported")
     doc: EpcisDocument = parse_document(_json_body())
     job = start_capture(doc, user.participant_id)
-    resp = jsonify(job.to_dict())
+    resp = jsonify(capture_resource(job))
     resp.status_code = 202
-    resp.headers["Location"] = f"/epcis/capture/{job.capture_id}"
+    resp.headers["Location"] = f"/epcis/capture/{job.job_id}"
     return resp
 
 
 @bp.get("/capture/<capture_id>")
 def capture_job(capture_id: str) -> Any:
     user = _supplier()
-    job = jobs().get(capture_id)
-    if job is None or job.participant_id != user.participant_id:
+    job = jobs().get(capture_id, "epcis", user.participant_id)
+    if job is None:
         abort(404, f"no capture job {capture_id}")
-    return jsonify(job.to_dict())
+    return jsonify(capture_resource(job))
 
 
 @bp.post("/events")

@@ -17,8 +17,9 @@ from pathlib import PurePath
 
 from ledger.epcis import EpcisDocument, parse_document
 from webapp import context
-from webapp.epcis_capture import CaptureJob, jobs, store
+from webapp.epcis_capture import event_receipt
 from webapp.epcis_records import check_unique_ids, document_records
+from webapp.upload_jobs import UploadJob, jobs, store
 
 JSON_LD_SUFFIX = ".jsonld"
 """EPCIS 2.0 documents travel as JSON-LD; record files never do, so this suffix alone says EPCIS."""
@@ -46,7 +47,7 @@ def read_document(filename: str, text: str) -> EpcisDocument | None:
     return parse_document(data)
 
 
-def start_capture(doc: EpcisDocument, participant_id: str) -> CaptureJob:
+def start_capture(doc: EpcisDocument, participant_id: str) -> UploadJob:
     """Hash every event now, then check eventIDs, sign and store in a background job.
 
     Both the upload page and ``POST /epcis/capture`` start captures here, so a document is
@@ -58,12 +59,12 @@ def start_capture(doc: EpcisDocument, participant_id: str) -> CaptureJob:
     records = document_records(doc)
     ledger, accounts = context.ledger(), context.accounts()
     table = jobs()
-    job = table.start(participant_id, ledger.clock(), total=len(records))
+    job = table.start("epcis", participant_id, ledger.clock(), total=len(records))
 
-    def work(job: CaptureJob) -> None:
+    def work(job: UploadJob) -> None:
         job.begin("checking eventIDs", len(records))
         check_unique_ids(ledger, records, job.advance)
-        store(job, ledger, accounts, records)
+        store(job, ledger, accounts, records, lambda i: f"event #{i}", event_receipt)
 
     table.run_in_background(job, ledger, work)
     return job

@@ -1,7 +1,9 @@
 """Suppliers and carriers: submit records by form or upload, see their records, tokens.
 
-An upload is CSV, JSON Lines, JSON records or a GS1 EPCIS 2.0 document; the EPCIS capture
-runs as a background job (:mod:`webapp.epcis_upload`) whose page polls its progress.
+An upload is CSV, JSON Lines, JSON records or a GS1 EPCIS 2.0 document. The file is checked
+in the request; a clean one is signed and stored all-or-nothing in a background upload job
+(:mod:`webapp.upload_jobs`, started by :mod:`webapp.record_upload` or
+:mod:`webapp.epcis_upload`) whose page polls its progress.
 """
 
 from __future__ import annotations
@@ -13,13 +15,13 @@ from flask import Blueprint, abort, flash, g, jsonify, redirect, render_template
 
 from ledger.epcis import EpcisCaptureLimitError, EpcisError
 from ledger.errors import LedgerError, SchemaError
-from ledger.ingest import BatchRejected
-from ledger.record_files import detect_format, normalise_record, read_items
+from ledger.record_files import normalise_record
 from webapp import context
 from webapp.auth import role_required
-from webapp.epcis_capture import CaptureJob, jobs
 from webapp.epcis_upload import read_document, start_capture
 from webapp.forms import FORMS, record_from_form
+from webapp.record_upload import read_records, start_records
+from webapp.upload_jobs import UploadJob, UploadKind, jobs
 
 bp = Blueprint("supplier", __name__, url_prefix="/supplier")
 
@@ -77,6 +79,7 @@ def submit(kind: str) -> Any:
 @bp.route("/upload", methods=["GET", "POST"])
 @role_required("supplier")
 def upload() -> Any:
+    """Check the file in the request (every problem at once, 4xx, nothing stored), then store it in a job."""
     if request.method == "GET":
         return render_template("supplier/upload.html")
     pid = _participant()
@@ -84,14 +87,17 @@ def upload() -> Any:
     if file is None or not file.filename:
         return render_template("supplier/upload.html",
                                problems=["Choose a CSV, JSONL, JSON or EPCIS (JSON-LD) file."]), 400
-    problems: list[str] = []
     try:
         text = file.read().decode("utf-8")
         document = read_document(file.filename, text)
         if document is not None:
             job = start_capture(document, pid)
-            return redirect(url_for("supplier.epcis_job", capture_id=job.capture_id), 303)
-        items = read_items(text, detect_format(file.filename))
+        else:
+            rows = read_records(file.filename, text)
+            if rows.problems:
+                return render_template("supplier/upload.html", problems=rows.problems, filename=file.filename,
+                                       total=len(rows.positions)), 422
+            job = start_records(rows, pid)
     except UnicodeDecodeError:
         return render_template("supplier/upload.html", problems=["The file is not UTF-8 text."]), 422
     except EpcisError as exc:
@@ -99,48 +105,28 @@ def upload() -> Any:
         return render_template("supplier/upload.html", problems=[str(exc)], filename=file.filename), status
     except SchemaError as exc:
         return render_template("supplier/upload.html", problems=[str(exc)]), 422
-    records: list[dict[str, Any]] = []
-    for item in items:
-        try:
-            records.append(normalise_record(item.data, item.position))
-        except LedgerError as exc:
-            problems.append(str(exc))
-    if not problems:
-        key = context.accounts().custodial_key(context.ledger(), pid)
-        try:
-            receipts = context.ledger().submit_many([key.sign_record(r) for r in records])
-        except BatchRejected as exc:
-            problems = [f"{items[i].position}: {err}" for i, err in exc.errors]
-        except LedgerError as exc:
-            problems = [f"{items[0].position}: {exc}"]
-        else:
-            new = sum(1 for r in receipts if not r.duplicate)
-            flash(f"All {len(receipts)} rows accepted ({new} new, {len(receipts) - new} already recorded).")
-            return redirect(url_for("supplier.records"))
-    return render_template("supplier/upload.html", problems=problems, filename=file.filename,
-                           total=len(items)), 422
+    return redirect(url_for("supplier.upload_job", kind=job.kind, job_id=job.job_id), 303)
 
 
-def _capture_job(capture_id: str) -> CaptureJob:
-    """The logged-in supplier's own capture job; another participant's is as absent as a missing one."""
-    job = jobs().get(capture_id)
-    if job is None or job.participant_id != _participant():
-        abort(404, f"no EPCIS upload {capture_id} (jobs are forgotten when the portal restarts; "
-                   "captured events stay in your records)")
+def _upload_job(kind: UploadKind, job_id: str) -> UploadJob:
+    """The logged-in supplier's own upload job; another participant's is as absent as a missing one."""
+    job = jobs().get(job_id, kind, _participant())
+    if job is None:
+        abort(404, f"no upload {job_id} (old jobs are forgotten; what an upload stored stays in your records)")
     return job
 
 
-@bp.route("/upload/epcis/<capture_id>")
+@bp.route("/upload/<any(epcis, records):kind>/<job_id>")
 @role_required("supplier")
-def epcis_job(capture_id: str) -> Any:
-    job = _capture_job(capture_id)
-    return render_template("supplier/epcis_job.html", job=job, state=job.progress())
+def upload_job(kind: UploadKind, job_id: str) -> Any:
+    job = _upload_job(kind, job_id)
+    return render_template("supplier/upload_job.html", job=job, state=job.progress())
 
 
-@bp.route("/upload/epcis/<capture_id>.json")
+@bp.route("/upload/<any(epcis, records):kind>/<job_id>.json")
 @role_required("supplier")
-def epcis_job_status(capture_id: str) -> Any:
-    return jsonify(_capture_job(capture_id).progress())
+def upload_job_status(kind: UploadKind, job_id: str) -> Any:
+    return jsonify(_upload_job(kind, job_id).progress())
 
 
 @bp.route("/tokens", methods=["GET", "POST"])

@@ -62,6 +62,17 @@ def _wait_for(driver, text: str) -> None:  # type: ignore[no-untyped-def]
         raise AssertionError(f"page never showed {text!r}; it shows: {driver.find_element('tag name', 'main').text[:500]}") from None
 
 
+def _log_in(driver, base_url: str, username: str, landing: str) -> None:  # type: ignore[no-untyped-def]
+    """Log in through the form and wait for the page the role lands on (it shows ``landing``)."""
+    from selenium.webdriver.common.by import By
+
+    driver.get(f"{base_url}/login")
+    driver.find_element(By.ID, "username").send_keys(username)
+    driver.find_element(By.ID, "password").send_keys(PASSWORD)
+    driver.find_element(By.CSS_SELECTOR, "form.card button[type=submit]").click()
+    _wait_for(driver, landing)
+
+
 def _shot(driver, name: str) -> None:  # type: ignore[no-untyped-def]
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     driver.save_screenshot(str(SCREENSHOTS / f"{name}.png"))
@@ -71,11 +82,7 @@ def test_supplier_submits_consumer_verifies_tampering_fails(portal: Portal, base
     from selenium.webdriver.common.by import By
 
     d = browser
-    d.get(f"{base_url}/login")
-    d.find_element(By.ID, "username").send_keys("tea")
-    d.find_element(By.ID, "password").send_keys(PASSWORD)
-    d.find_element(By.CSS_SELECTOR, "form.card button[type=submit]").click()
-    _wait_for(d, "Records of hangzhou-spring-tea")
+    _log_in(d, base_url, "tea", "Records of hangzhou-spring-tea")
 
     d.get(f"{base_url}/supplier/submit/shipment")
     values = {"shipment_id": "SH-E2E-1", "order_id": "ORD-E2E-1", "consignee_country": "DE",
@@ -128,11 +135,7 @@ def test_auditor_runs_a_report_and_downloads_the_pdf(portal: Portal, base_url: s
     from selenium.webdriver.support.ui import Select
 
     d = browser
-    d.get(f"{base_url}/login")
-    d.find_element(By.ID, "username").send_keys("audit")
-    d.find_element(By.ID, "password").send_keys(PASSWORD)
-    d.find_element(By.CSS_SELECTOR, "form.card button[type=submit]").click()
-    _wait_for(d, "Run an audit")
+    _log_in(d, base_url, "audit", "Run an audit")
     Select(d.find_element(By.ID, "participant_id")).select_by_value("hangzhou-spring-tea")
     d.find_element(By.ID, "order_ids").send_keys("ORD-ELEC-2001 ORD-TEA-1002")
     _shot(d, "auditor-scope")
@@ -158,3 +161,45 @@ def test_auditor_runs_a_report_and_downloads_the_pdf(portal: Portal, base_url: s
     assert data.startswith(b"%PDF-") and re.search(rb"/Type\s*/Page\b(?!s)", data)
     report_id = d.current_url.rsplit("/", 1)[1]
     assert report_id in resp.headers["Content-Disposition"]
+
+
+def test_supplier_uploads_a_csv_and_follows_its_job(portal: Portal, base_url: str, browser, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    from tests.records_factory import shipment
+    from tests.webapp.test_record_upload import csv_file
+
+    good = tmp_path / "shipments.csv"
+    good.write_text(csv_file([shipment(f"SH-E2E-UP-{i}", order_id="ORD-E2E-UP", shipper="hangzhou-spring-tea")
+                              for i in range(2000)]))  # big enough that the page finds the job running
+    refused = tmp_path / "refused.csv"
+    refused.write_text(csv_file([shipment(f"SH-E2E-UP-X{i}", shipper="hangzhou-spring-tea") for i in range(2000)]
+                                + [shipment("SH-E2E-UP-Y", shipper="shenzhen-voltcraft")]))
+    d = browser
+    _log_in(d, base_url, "tea", "Records of hangzhou-spring-tea")
+
+    def upload(path: Path) -> None:
+        d.get(f"{base_url}/supplier/upload")
+        d.find_element(By.CSS_SELECTOR, "#upload-form input[type=file]").send_keys(str(path))
+        d.find_element(By.CSS_SELECTOR, "#upload-form button[type=submit]").click()
+        WebDriverWait(d, 30).until(lambda drv: "/supplier/upload/records/" in drv.current_url)
+        WebDriverWait(d, 60).until(lambda drv: drv.find_element(By.ID, "job").get_attribute("data-state") != "running")
+
+    upload(good)
+    assert d.find_element(By.ID, "job-done").is_displayed()
+    assert d.find_element(By.ID, "job-message").text == "All 2000 rows accepted (2000 new, 0 already recorded)."
+    progress = d.find_element(By.ID, "job-progress")
+    assert int(progress.get_attribute("value")) == int(progress.get_attribute("max")) == 2000
+    _shot(d, "supplier-upload-done")
+    d.find_element(By.ID, "result-link").click()
+    _wait_for(d, "SH-E2E-UP-1999")
+    assert len(portal.ledger.records_by_ref("order_id", "ORD-E2E-UP")) == 2000
+
+    upload(refused)
+    assert d.find_element(By.ID, "job-error").is_displayed() and not d.find_element(By.ID, "job-done").is_displayed()
+    assert d.find_element(By.ID, "job-error-text").text == "Nothing was stored: 1 of 2001 rows were rejected."
+    assert [li.text for li in d.find_elements(By.CSS_SELECTOR, "#job-problems li")] == [
+        "row 2002, field shipper: shipper 'shenzhen-voltcraft' is not the signer 'hangzhou-spring-tea'"]
+    _shot(d, "supplier-upload-failed")
+    assert portal.ledger.records_by_ref("shipment_id", "SH-E2E-UP-X0") == []

@@ -134,8 +134,10 @@ def test_an_event_rejected_by_the_ledger_fails_the_job_and_nothing_is_written(as
 
 def test_records_json_is_still_read_as_records(as_user, portal: Portal) -> None:  # type: ignore[no-untyped-def]
     rows = [shipment("SH-JSON-1", shipper="hangzhou-spring-tea")]
-    resp = upload(as_user("tea"), "records.json", json.dumps({"records": rows}))
-    assert resp.status_code == 302 and resp.headers["Location"].endswith("/supplier/")
+    tea = as_user("tea")
+    resp = upload(tea, "records.json", json.dumps({"records": rows}))
+    assert resp.status_code == 303 and "/supplier/upload/records/" in resp.headers["Location"]
+    assert tea.follow_job(resp.headers["Location"])["message"] == "All 1 rows accepted (1 new, 0 already recorded)."
     assert len(portal.ledger.records_by_ref("shipment_id", "SH-JSON-1")) == 1
 
 
@@ -158,15 +160,25 @@ def test_a_supplier_cannot_capture_as_another(as_user, portal: Portal) -> None: 
     assert volt_api.client.get(f"/epcis/capture/{capture_id}", headers=volt_api.auth).status_code == 404
 
 
-@pytest.mark.parametrize(("user", "status"), [(None, 302), ("audit", 403), ("root", 403), ("volt", 404), ("tea", 200)])
-def test_job_status_is_role_protected(as_user, client, user: str | None, status: int) -> None:  # type: ignore[no-untyped-def]
-    job_url, _ = capture(as_user("tea"), "doc.jsonld", json.dumps(make_document(make_event(8))))
-    reader = client if user is None else as_user(user).client
+JOB_READERS = [(None, 302), ("audit", 403), ("root", 403), ("volt", 404), ("tea", 200)]
+"""Who may read tea's upload job: anonymous is sent to log in, other roles are refused, another
+supplier finds nothing, the uploader reads it."""
+
+
+def assert_job_answers(reader: FlaskClient, job_url: str, status: int) -> None:
+    """The job page and its ``.json`` state both answer ``status`` to ``reader``."""
     for url in (job_url, job_url + ".json"):
         resp = reader.get(url)
         assert resp.status_code == status, (url, resp.get_data(as_text=True))
         if status == 302:
             assert "/login" in resp.headers["Location"]
+
+
+@pytest.mark.parametrize(("user", "status"), JOB_READERS)
+def test_job_status_is_role_protected(as_user, client, user: str | None, status: int) -> None:  # type: ignore[no-untyped-def]
+    job_url, _ = capture(as_user("tea"), "doc.jsonld", json.dumps(make_document(make_event(8))))
+    reader = client if user is None else as_user(user).client
+    assert_job_answers(reader, job_url, status)
     if status == 200:
         state = reader.get(job_url + ".json").get_json()
         assert set(state) >= {"job_id", "state", "phase", "done", "total", "error", "message"}

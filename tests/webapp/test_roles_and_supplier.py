@@ -79,14 +79,23 @@ def test_upload_is_all_or_nothing(as_user, portal: Portal) -> None:  # type: ign
     assert portal.ledger.log_info().size == size
     rows[3]["mass_kg"] = 14.0
     resp = _upload(tea, "batch.jsonl", "\n".join(json.dumps(r) for r in rows))
-    assert resp.status_code == 302
+    assert resp.status_code == 303  # checked; signed and stored in a job
+    state = tea.follow_job(resp.headers["Location"])
+    assert state["state"] == "done" and state["message"] == "All 5 rows accepted (5 new, 0 already recorded)."
+    assert len(portal.ledger.records_by_ref("order_id", "ORD-UP")) == 5
+    again = tea.follow_job(_upload(tea, "batch.jsonl", "\n".join(json.dumps(r) for r in rows)).headers["Location"])
+    assert again["message"] == "All 5 rows accepted (0 new, 5 already recorded)."
     assert len(portal.ledger.records_by_ref("order_id", "ORD-UP")) == 5
 
 
 def test_supplier_cannot_upload_as_another_shipper(as_user, portal: Portal) -> None:  # type: ignore[no-untyped-def]
+    tea = as_user("tea")
     rows = [shipment("SH-X1", shipper="hangzhou-spring-tea"), shipment("SH-X2", shipper="shenzhen-voltcraft")]
-    resp = _upload(as_user("tea"), "x.jsonl", "\n".join(json.dumps(r) for r in rows))
-    assert resp.status_code == 422 and "line 2" in resp.get_data(as_text=True)
+    resp = _upload(tea, "x.jsonl", "\n".join(json.dumps(r) for r in rows))
+    assert resp.status_code == 303  # the file is well formed; the ledger judges who may sign what
+    state = tea.follow_job(resp.headers["Location"])
+    assert state["state"] == "failed" and state["problems"] == [
+        "line 2, field shipper: shipper 'shenzhen-voltcraft' is not the signer 'hangzhou-spring-tea'"]
     assert portal.ledger.records_by_ref("shipment_id", "SH-X1") == []
 
 

@@ -1,4 +1,4 @@
-// Polls a background job's state (an audit, an EPCIS upload) and moves its progress bar until it is done or failed.
+// Polls a background job's state (an audit, an upload) and moves its progress bar until it is done or failed.
 (function () {
   var box = document.getElementById("job");
   if (!box || box.dataset.state !== "running" || !window.fetch) return;
@@ -15,7 +15,16 @@
       if (s.message) document.getElementById("job-message").textContent = s.message;
       document.getElementById("job-done").hidden = false;
     } else if (s.state === "failed") {
-      document.getElementById("job-error-text").textContent = s.error;
+      var list = document.getElementById("job-problems");
+      document.getElementById("job-error-text").textContent = (list && s.summary) || s.error;
+      if (list && s.summary) {
+        list.textContent = "";
+        (s.problems || []).forEach(function (p) {
+          var item = document.createElement("li");
+          item.textContent = p;
+          list.appendChild(item);
+        });
+      }
       document.getElementById("job-error").hidden = false;
     }
     box.dataset.state = s.state;
