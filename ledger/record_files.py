@@ -84,6 +84,8 @@ def csv_row_to_record(row: dict[str, str | None], position: str) -> dict[str, An
         value: Any = cell
         if column in LIST_COLUMNS:
             value = [part.strip() for part in cell.split(";") if part.strip()]
+        elif column == "schema_version" and cell.isdigit():
+            value = int(cell)  # a literal in the schema, which pydantic never coerces from text
         elif cell[0] in "[{":
             try:
                 value = json.loads(cell)

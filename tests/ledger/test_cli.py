@@ -66,9 +66,9 @@ def test_submit_json_jsonl_and_csv(run, supplier: Path, tmp_path: Path) -> None:
     (tmp_path / "many.jsonl").write_text("\n".join(lines) + "\n")
     with open(tmp_path / "legs.csv", "w", newline="") as fh:
         w = csv.writer(fh)
-        w.writerow(["kind", "leg_id", "shipment_ids", "mode", "vehicle", "origin.name", "origin.unlocode",
-                    "destination.name", "destination.unlocode", "payload_kg", "distance_km", "fuel"])
-        w.writerow(["transport_leg", "007", "SH-1;SH-L0", "road", "hgv_artic_avg_laden", "Hangzhou", "CNHGH",
+        w.writerow(["kind", "schema_version", "leg_id", "shipment_ids", "mode", "vehicle", "origin.name",
+                    "origin.unlocode", "destination.name", "destination.unlocode", "payload_kg", "distance_km", "fuel"])
+        w.writerow(["transport_leg", "1", "007", "SH-1;SH-L0", "road", "hgv_artic_avg_laden", "Hangzhou", "CNHGH",
                     "Shanghai", "CNSHA", "18000", "176", '[{"type": "diesel", "amount": 61.2, "unit": "l"}]'])
     code, out, err = run("submit", str(tmp_path / "one.json"), str(tmp_path / "many.jsonl"),
                          str(tmp_path / "legs.csv"), "--key", str(supplier), "--json")
