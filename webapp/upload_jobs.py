@@ -115,8 +115,11 @@ class UploadJob:
         return {"job_id": self.job_id, "state": state, "phase": self.phase, "done": self.done, "total": self.total,
                 "error": ("Nothing was stored. " + "; ".join(details)) if details else None,
                 "summary": self._summary() if details else None, "problems": details,
-                "message": (f"All {self.accepted} {self.unit} {_OUTCOME[self.kind]} ({self.new} new, "
-                            f"{self.accepted - self.new} already recorded).") if self.success else None}
+                "message": self._accepted_message() if self.success else None}
+
+    def _accepted_message(self) -> str:
+        counted = f"All {self.accepted} {self.unit}" if self.accepted != 1 else f"The one {self.unit.removesuffix('s')}"
+        return f"{counted} {_OUTCOME[self.kind]} ({self.new} new, {self.accepted - self.new} already recorded)."
 
     def _summary(self) -> str:
         if self.phase == "interrupted":  # its batch was one transaction, so it was most likely rolled back

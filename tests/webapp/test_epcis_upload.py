@@ -64,7 +64,8 @@ def test_official_example_is_captured_from_the_upload_page(as_user, portal: Port
     job_url, state = capture(tea, upload_as, path.read_bytes())
     assert state["state"] == "done" and state["error"] is None, state
     assert state["done"] == state["total"] == len(events)
-    assert state["message"] == f"All {len(events)} events captured ({len(events)} new, 0 already recorded)."
+    counted = f"All {len(events)} events" if len(events) != 1 else "The one event"
+    assert state["message"] == f"{counted} captured ({len(events)} new, 0 already recorded)."
     assert epcis_count(portal) == before + len(events)
     page = tea.client.get(job_url).get_data(as_text=True)
     assert "job_progress.js" in page and state["message"] in page
@@ -137,7 +138,7 @@ def test_records_json_is_still_read_as_records(as_user, portal: Portal) -> None:
     tea = as_user("tea")
     resp = upload(tea, "records.json", json.dumps({"records": rows}))
     assert resp.status_code == 303 and "/supplier/upload/records/" in resp.headers["Location"]
-    assert tea.follow_job(resp.headers["Location"])["message"] == "All 1 rows accepted (1 new, 0 already recorded)."
+    assert tea.follow_job(resp.headers["Location"])["message"] == "The one row accepted (1 new, 0 already recorded)."
     assert len(portal.ledger.records_by_ref("shipment_id", "SH-JSON-1")) == 1
 
 
