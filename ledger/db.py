@@ -8,11 +8,15 @@ only through SQLAlchemy 2.0, and the schema is owned by Alembic migrations
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from typing import TypeVar
 
 from sqlalchemy import Connection, Engine, create_engine, event
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import DeclarativeBase
+
+T = TypeVar("T")
 
 
 class Base(DeclarativeBase):
@@ -62,4 +66,23 @@ def make_engine(url: str, *, echo: bool = False) -> Engine:
         event.listen(engine, "connect", _sqlite_pragmas)
         event.listen(engine, "begin", _sqlite_begin)
         return engine
-    return create_engine(url, echo=echo, pool_pre_ping=True)
+    # No pre-ping: its extra round trip per checkout cost the consumer page a third of its
+    # throughput on PostgreSQL (1,900 -> 1,200 req/s). A connection the server dropped fails
+    # its next statement instead; SQLAlchemy then discards the whole pool, the portal answers
+    # 503 (retry) rather than 500, and the hot reads retry once (:func:`read_retrying`).
+    return create_engine(url, echo=echo, pool_recycle=1800)
+
+
+def read_retrying(engine: Engine, read: Callable[[Connection], T]) -> T:
+    """``read(conn)``, and once more on a fresh connection if the server had dropped the first.
+
+    Only for reads: a failed first attempt wrote nothing, so running it again is safe.
+    """
+    try:
+        with engine.connect() as conn:
+            return read(conn)
+    except DBAPIError as exc:
+        if not exc.connection_invalidated:
+            raise
+    with engine.connect() as conn:
+        return read(conn)

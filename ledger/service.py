@@ -17,7 +17,7 @@ from sqlalchemy import Connection, Engine, bindparam, exists, func, select, tupl
 
 from ledger import checkpoints
 from ledger.checkpoints import Checkpoint
-from ledger.db import is_sqlite, write_transaction
+from ledger.db import is_sqlite, read_retrying, write_transaction
 from ledger.errors import ConflictError, NotFoundError, NotInitialisedError
 from ledger.ingest import Receipt, ingest
 from ledger.merkle_store import MerkleStore
@@ -386,7 +386,8 @@ class Ledger:
     def recheck(self, seqs: Sequence[int], refs: Iterable[tuple[str, str]], since: int) -> Recheck:
         """The freshness checks of a cached view, in one statement (one round trip, one snapshot)."""
         refs = list(refs)
-        with self.engine.connect() as conn:
+
+        def read(conn: Connection) -> Recheck:
             if not is_sqlite(self.engine):  # one read needs no transaction: no BEGIN and ROLLBACK round trips
                 conn = conn.execution_options(isolation_level="AUTOCOMMIT")
             rows = conn.execute(_recheck_query, {"seqs": list(seqs), "refs": refs, "since": since}).all() if seqs else []
@@ -395,7 +396,9 @@ class Ledger:
             else:  # nothing asked for, or every asked-for row is gone
                 size, anchored = conn.execute(_head_query).one()
                 touched = bool(refs) and conn.execute(_touched_query, {"since": since, "refs": refs}).first() is not None
-        return Recheck(0 if size is None else size + 1, anchored or 0, {r[0]: (r[1], r[2]) for r in rows}, touched)
+            return Recheck(0 if size is None else size + 1, anchored or 0, {r[0]: (r[1], r[2]) for r in rows}, touched)
+
+        return read_retrying(self.engine, read)
 
     def counts_by_kind(self) -> dict[str, int]:
         with self.engine.connect() as conn:

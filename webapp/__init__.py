@@ -12,6 +12,7 @@ from typing import Any
 
 from flask import Flask, g, jsonify, render_template, request
 from flask_wtf.csrf import CSRFError, CSRFProtect
+from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException
 
 from ledger.config import Config
@@ -92,6 +93,13 @@ def _register_error_handlers(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException) -> Any:
         return render_error(exc.code or 500, {"error": exc.name.replace(" ", ""), "message": exc.description})
+
+    @app.errorhandler(OperationalError)
+    def database_unavailable(exc: OperationalError) -> Any:
+        app.logger.warning("database unavailable on %s: %s", request.path, exc.orig)
+        body, status = render_error(503, {"error": "DatabaseUnavailable", "message": "the database could not be "
+                                          "reached or dropped the connection; try again in a moment"})
+        return body, status, {"Retry-After": "1"}
 
     @app.errorhandler(Exception)
     def unexpected(exc: Exception) -> Any:
