@@ -48,10 +48,11 @@ def create_app(config: Config | None = None, *, testing: bool = False, registry:
                                       "order_cache": OrderCache(ledger)}
     csrf.init_app(app)
 
-    from webapp import admin, api, api_admin, api_audits, auditor, auth, epcis, pact_api, public, supplier
+    from webapp import admin, api, api_admin, api_audits, api_tokens, auditor, auth, epcis, pact_api, public, supplier
 
     app.register_blueprint(auth.bp)
     app.register_blueprint(public.bp)
+    app.register_blueprint(api_tokens.bp)
     app.register_blueprint(supplier.bp)
     app.register_blueprint(auditor.bp)
     app.register_blueprint(admin.bp)

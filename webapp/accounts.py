@@ -20,7 +20,7 @@ from typing import Any
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
-from sqlalchemy import Connection, Engine, func, insert, select, update
+from sqlalchemy import Connection, Engine, delete, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -52,6 +52,15 @@ def _user(row: Any) -> User:
 
 
 @dataclass(frozen=True)
+class ApiToken:
+    """A token as its owner sees it later: never the secret, only an id derived from its hash."""
+
+    token_id: str
+    label: str
+    created_at: datetime
+
+
+@dataclass(frozen=True)
 class KeyRotation:
     """A custodial key rotation as the log holds it.
 
@@ -64,6 +73,11 @@ class KeyRotation:
     new_key_id: str
     registered_seq: int
     revoked_seq: int | None
+
+
+def _token_id(token_hash: bytes) -> str:
+    """A token's public name: a prefix of its SHA-256, which reveals nothing of the token."""
+    return token_hash.hex()[:16]
 
 
 def portal_secret(config: Config) -> bytes:
@@ -190,13 +204,24 @@ class Accounts:
             ).first()
         return _user(row) if row else None
 
-    def tokens(self, username: str) -> list[tuple[str, datetime]]:
+    def tokens(self, username: str) -> list[ApiToken]:
         with self.engine.connect() as conn:
             rows = conn.execute(
-                select(ApiTokenRow.label, ApiTokenRow.created_at).where(ApiTokenRow.username == username)
-                .order_by(ApiTokenRow.created_at)
+                select(ApiTokenRow.token_hash, ApiTokenRow.label, ApiTokenRow.created_at)
+                .where(ApiTokenRow.username == username).order_by(ApiTokenRow.created_at)
             ).all()
-        return [(r[0], r[1]) for r in rows]
+        return [ApiToken(_token_id(r[0]), r[1], r[2]) for r in rows]
+
+    def revoke_token(self, username: str, token_id: str) -> ApiToken:
+        """Delete one of ``username``'s tokens (portal state, not a ledger record): it stops working at once."""
+        found = next((t for t in self.tokens(username) if t.token_id == token_id), None)
+        if found is None:
+            raise NotFoundError(f"you have no API token {token_id}", field="token_id")
+        with write_transaction(self.engine) as conn:
+            for (digest,) in conn.execute(select(ApiTokenRow.token_hash).where(ApiTokenRow.username == username)):
+                if _token_id(digest) == token_id:
+                    conn.execute(delete(ApiTokenRow).where(ApiTokenRow.token_hash == digest))
+        return found
 
     # -- custodial keys -----------------------------------------------------------
     def custodial_key(self, ledger: Ledger, participant_id: str) -> SigningKey:

@@ -130,12 +130,8 @@ def upload_job_status(kind: UploadKind, job_id: str) -> Any:
 
 
 @bp.route("/tokens", methods=["GET", "POST"])
-@role_required("supplier", "auditor")
 def tokens() -> Any:
-    new_token = None
-    if request.method == "POST":
-        new_token = context.accounts().issue_token(g.user.username, request.form.get("label", "").strip() or "token")
-    return render_template("supplier/tokens.html", tokens=context.accounts().tokens(g.user.username),
-                           new_token=new_token)
+    """Moved to /account/tokens (every role has tokens); 308 keeps a form's POST a POST."""
+    return redirect(url_for("account.tokens"), 308)
 
 

@@ -22,7 +22,7 @@ from tests.webapp.test_epcis import finished_capture, make_document, make_event
 def tea_api(as_user, portal: Portal):  # type: ignore[no-untyped-def]
     """An API token for the tea supplier, and the supplier's own (non-custodial) key."""
     tea = as_user("tea")
-    page = tea.post_form("/supplier/tokens", {"label": "erp"}).get_data(as_text=True)
+    page = tea.post_form("/account/tokens", {"label": "erp"}).get_data(as_text=True)
     token = page.split('<pre id="new-token">')[1].split("</pre>")[0]
     key = SigningKey.load(portal.config.home / "demo-keys" / "hangzhou-spring-tea.pem")
     return {"Authorization": f"Bearer {token}"}, key
@@ -31,7 +31,7 @@ def tea_api(as_user, portal: Portal):  # type: ignore[no-untyped-def]
 def test_token_is_shown_once_and_stored_hashed(tea_api, as_user, portal: Portal) -> None:  # type: ignore[no-untyped-def]
     headers, _ = tea_api
     token = headers["Authorization"].split()[1]
-    assert token not in as_user("tea").client.get("/supplier/tokens").get_data(as_text=True)
+    assert token not in as_user("tea").client.get("/account/tokens").get_data(as_text=True)
     with portal.ledger.engine.connect() as conn:
         stored = conn.exec_driver_sql("SELECT token_hash FROM portal_api_tokens").scalars().all()
     assert stored and all(token.encode() not in bytes(h) for h in stored)

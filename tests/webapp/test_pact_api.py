@@ -33,7 +33,7 @@ def _schema_validator(standards_dir: Path, version: str, path: str, method: str,
 @pytest.fixture
 def client_credentials(as_user) -> tuple[str, str]:  # type: ignore[no-untyped-def]
     """A portal user (the tea supplier) and one of its API tokens, as client id and secret."""
-    page = as_user("tea").post_form("/supplier/tokens", {"label": "pact"}).get_data(as_text=True)
+    page = as_user("tea").post_form("/account/tokens", {"label": "pact"}).get_data(as_text=True)
     return "tea", page.split('<pre id="new-token">')[1].split("</pre>")[0]
 
 

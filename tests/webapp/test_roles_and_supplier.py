@@ -11,7 +11,7 @@ from tests.records_factory import shipment
 from tests.webapp.conftest import Portal, csrf_token
 
 
-@pytest.mark.parametrize("path", ["/supplier/", "/supplier/submit/shipment", "/supplier/upload", "/supplier/tokens",
+@pytest.mark.parametrize("path", ["/supplier/", "/supplier/submit/shipment", "/supplier/upload", "/account/tokens",
                                   "/auditor/", "/admin/"])
 def test_anonymous_is_sent_to_login(client, path: str) -> None:  # type: ignore[no-untyped-def]
     resp = client.get(path)
