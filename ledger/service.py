@@ -17,7 +17,7 @@ from sqlalchemy import Connection, Engine, bindparam, exists, func, select, tupl
 
 from ledger import checkpoints
 from ledger.checkpoints import Checkpoint
-from ledger.db import is_sqlite, read_retrying, write_transaction
+from ledger.db import read_retrying, reading, write_transaction
 from ledger.errors import ConflictError, NotFoundError, NotInitialisedError
 from ledger.ingest import Receipt, ingest
 from ledger.merkle_store import MerkleStore
@@ -221,7 +221,7 @@ class Ledger:
 
     def _key_state(self, key_id: str) -> tuple[str, bytes, bool] | None:
         """(participant, public key, revoked?) of a registered key, or None."""
-        with self.engine.connect() as conn:
+        with reading(self.engine) as conn:
             row = conn.execute(
                 select(KeyRow.participant_id, KeyRow.public_key, KeyRevocationRow.key_id)
                 .outerjoin(KeyRevocationRow, KeyRevocationRow.key_id == KeyRow.key_id)
@@ -249,7 +249,7 @@ class Ledger:
 
     def proof_material(self, seq: int, key_id: str) -> ProofMaterial:
         """The checkpoint, inclusion proof and public key that prove record ``seq`` (signed by ``key_id``)."""
-        with self.engine.connect() as conn:
+        with reading(self.engine) as conn:
             cp = checkpoints.covering(conn, seq)
             tree = MerkleStore(conn)
             size = cp.tree_size if cp is not None else tree.size()
@@ -262,7 +262,7 @@ class Ledger:
 
     def public_key(self, key_id: str) -> bytes:
         """The raw Ed25519 public key registered under ``key_id``."""
-        with self.engine.connect() as conn:
+        with reading(self.engine) as conn:
             row = conn.execute(select(KeyRow.public_key).where(KeyRow.key_id == key_id)).first()
         if row is None:
             raise NotFoundError(f"key {key_id} is not registered", field="key_id")
@@ -270,7 +270,7 @@ class Ledger:
 
     def participants(self) -> list[dict[str, Any]]:
         """Participants with their keys, for status pages and the admin screen."""
-        with self.engine.connect() as conn:
+        with reading(self.engine) as conn:
             people = conn.execute(select(ParticipantRow).order_by(ParticipantRow.registered_seq)).all()
             keys = conn.execute(
                 select(KeyRow.key_id, KeyRow.participant_id, KeyRevocationRow.revoked_seq)
@@ -319,14 +319,14 @@ class Ledger:
         return StoredRecord(row.seq, row.kind, row.participant_id, row.key_id, row.leaf_hash, row.envelope, received)
 
     def record(self, seq: int) -> StoredRecord:
-        with self.engine.connect() as conn:
+        with reading(self.engine) as conn:
             row = conn.execute(select(RecordRow).where(RecordRow.seq == seq)).first()
         if row is None:
             raise NotFoundError(f"no record at position {seq}")
         return self._stored(row)
 
     def record_by_leaf_hash(self, leaf: bytes) -> StoredRecord:
-        with self.engine.connect() as conn:
+        with reading(self.engine) as conn:
             row = conn.execute(select(RecordRow).where(RecordRow.leaf_hash == leaf)).first()
         if row is None:
             raise NotFoundError(f"no record with leaf hash {leaf.hex()}")
@@ -334,7 +334,7 @@ class Ledger:
 
     def records_by_ref(self, ref_type: str, value: str) -> list[StoredRecord]:
         """Records mentioning a business id (``order_id``, ``shipment_id``, ``gtin``...), in log order."""
-        with self.engine.connect() as conn:
+        with reading(self.engine) as conn:
             rows = conn.execute(_by_ref_query, {"ref_type": ref_type, "value": value}).all()
         return [self._stored(r) for r in rows]
 
@@ -343,14 +343,14 @@ class Ledger:
         query = select(RecordRow).where(RecordRow.participant_id == participant_id)
         if before is not None:
             query = query.where(RecordRow.seq < before)
-        with self.engine.connect() as conn:
+        with reading(self.engine) as conn:
             rows = conn.execute(query.order_by(RecordRow.seq.desc()).limit(limit)).all()
         return [self._stored(r) for r in rows]
 
     def records_of_kind(self, kind: str, after: int = -1, limit: int = 100) -> list[StoredRecord]:
         """Records of one kind with ``seq > after``, in log order, a page at a time."""
         query = select(RecordRow).where(RecordRow.kind == kind, RecordRow.seq > after)
-        with self.engine.connect() as conn:
+        with reading(self.engine) as conn:
             rows = conn.execute(query.order_by(RecordRow.seq).limit(limit)).all()
         return [self._stored(r) for r in rows]
 
@@ -364,7 +364,7 @@ class Ledger:
             query = query.where(RecordRow.received_at >= start)
         if end is not None:
             query = query.where(RecordRow.received_at < end)
-        with self.engine.connect() as conn:
+        with reading(self.engine) as conn:
             rows = conn.execute(query.order_by(RecordRow.seq).limit(limit)).all()
         return [self._stored(r) for r in rows]
 
@@ -373,7 +373,7 @@ class Ledger:
         pos = start
         while stop is None or pos < stop:
             upper = pos + batch if stop is None else min(pos + batch, stop)
-            with self.engine.connect() as conn:
+            with reading(self.engine) as conn:
                 rows = conn.execute(
                     select(RecordRow).where(RecordRow.seq >= pos, RecordRow.seq < upper).order_by(RecordRow.seq)
                 ).all()
@@ -388,8 +388,6 @@ class Ledger:
         refs = list(refs)
 
         def read(conn: Connection) -> Recheck:
-            if not is_sqlite(self.engine):  # one read needs no transaction: no BEGIN and ROLLBACK round trips
-                conn = conn.execution_options(isolation_level="AUTOCOMMIT")
             rows = conn.execute(_recheck_query, {"seqs": list(seqs), "refs": refs, "since": since}).all() if seqs else []
             if rows:
                 size, anchored, touched = rows[0][3], rows[0][4], bool(rows[0][5])
@@ -401,37 +399,37 @@ class Ledger:
         return read_retrying(self.engine, read)
 
     def counts_by_kind(self) -> dict[str, int]:
-        with self.engine.connect() as conn:
+        with reading(self.engine) as conn:
             rows = conn.execute(select(RecordRow.kind, func.count()).group_by(RecordRow.kind)).all()
         return {k: n for k, n in sorted(rows)}
 
     # -- the log ----------------------------------------------------------------------
     def latest_checkpoint(self) -> Checkpoint | None:
         """The newest checkpoint confirmed on chain, as recorded by the anchorer."""
-        with self.engine.connect() as conn:
+        with reading(self.engine) as conn:
             return checkpoints.latest(conn)
 
     def checkpoints(self) -> list[Checkpoint]:
-        with self.engine.connect() as conn:
+        with reading(self.engine) as conn:
             return checkpoints.all_checkpoints(conn)
 
     def log_info(self) -> LogInfo:
-        with self.engine.connect() as conn:
+        with reading(self.engine) as conn:
             tree = MerkleStore(conn)
             size = tree.size()
             return LogInfo(size, tree.root(size))
 
     def root(self, size: int) -> bytes:
-        with self.engine.connect() as conn:
+        with reading(self.engine) as conn:
             return MerkleStore(conn).root(size)
 
     def inclusion_proof(self, seq: int, size: int | None = None) -> tuple[int, list[bytes]]:
         """Proof that record ``seq`` is in the tree of ``size`` (default: current)."""
-        with self.engine.connect() as conn:
+        with reading(self.engine) as conn:
             tree = MerkleStore(conn)
             size = tree.size() if size is None else size
             return size, tree.inclusion_proof(seq, size)
 
     def consistency_proof(self, size1: int, size2: int) -> list[bytes]:
-        with self.engine.connect() as conn:
+        with reading(self.engine) as conn:
             return MerkleStore(conn).consistency_proof(size1, size2)
