@@ -10,9 +10,10 @@ import segno
 from flask import Blueprint, Response, abort, redirect, render_template, request, session, url_for
 
 from ledger.bundles import current_proof
-from ledger.provenance import OrderView, find_order, order_view
+from ledger.provenance import find_order
 from ledger.records.public_ids import order_public_id
 from webapp import context
+from webapp.order_cache import VerifiedOrder
 
 bp = Blueprint("public", __name__)
 
@@ -36,20 +37,16 @@ def search() -> Any:
                            orders=[(o, order_public_id(o)) for o in orders]), 200 if orders else 404
 
 
-def _view_or_404(public_id: str) -> OrderView:
-    matches = context.ledger().records_by_ref("order_public_id", public_id)
-    order_id = next((r.record["order_id"] for r in matches if r.kind == "shipment"), None)
-    view = order_view(context.ledger(), order_id) if order_id else None
-    if view is None:
+def _verified_or_404(public_id: str) -> VerifiedOrder:
+    verified = context.order_cache().get(public_id)
+    if verified is None:
         abort(404, f"no order with public id {public_id}")
-    return view
+    return verified
 
 
 @bp.route("/p/<public_id>")
 def order(public_id: str) -> Any:
-    verified = context.order_cache().get(public_id)
-    if verified is None:
-        abort(404, f"no order with public id {public_id}")
+    verified = _verified_or_404(public_id)
     if session:  # a signed-in user or pending messages: the page differs per visitor
         return render_template("order.html", order=verified.payload,
                                qr_url=url_for("public.order_qr", public_id=public_id))
@@ -61,7 +58,7 @@ def order(public_id: str) -> Any:
 
 @bp.route("/p/<public_id>/qr.svg")
 def order_qr(public_id: str) -> Response:
-    _view_or_404(public_id)
+    _verified_or_404(public_id)  # the page just verified it: a re-check, not a second order lookup
     target = url_for("public.order", public_id=public_id, _external=True)
     out = io.BytesIO()
     segno.make(target, error="m").save(out, kind="svg", scale=4, xmldecl=True,
