@@ -30,7 +30,7 @@ from ledger.errors import ConflictError, NotFoundError, SchemaError
 from ledger.ingest import Receipt
 from ledger.records.signing import SigningKey
 from ledger.service import Ledger
-from webapp.models import ApiTokenRow, CustodialKeyRow, UserRow
+from webapp.tables import ApiTokenRow, CustodialKeyRow, UserRow
 
 ROLES = ("supplier", "auditor", "admin")
 SECRET_FILE = "portal-secret"

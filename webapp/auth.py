@@ -8,7 +8,7 @@ from typing import Any, TypeVar
 
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, session, url_for
 
-from webapp import context
+from webapp import services
 
 bp = Blueprint("auth", __name__)
 F = TypeVar("F", bound=Callable[..., Any])
@@ -19,12 +19,12 @@ def load_user() -> None:
     g.user = None
     header = request.headers.get("Authorization", "")
     if header.startswith("Bearer "):
-        g.user = context.accounts().user_for_token(header.removeprefix("Bearer ").strip())
+        g.user = services.accounts().user_for_token(header.removeprefix("Bearer ").strip())
         g.via_token = True
         return
     username = session.get("username")
     if username:
-        user = context.accounts().get_user(username)
+        user = services.accounts().get_user(username)
         g.user = None if user is None or user.disabled else user  # disabled by an admin: logged out at once
 
 
@@ -52,7 +52,7 @@ def role_required(*roles: str) -> Callable[[F], F]:
 def login() -> Any:
     error = None
     if request.method == "POST":
-        user = context.accounts().authenticate(request.form.get("username", ""), request.form.get("password", ""))
+        user = services.accounts().authenticate(request.form.get("username", ""), request.form.get("password", ""))
         if user is None:
             error = "Unknown user name or wrong password."
         else:

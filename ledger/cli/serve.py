@@ -46,7 +46,7 @@ class _Portal(BaseApplication):  # type: ignore[misc]  # gunicorn ships no type 
             self.cfg.set(key, value)
 
     def load(self) -> Any:
-        from webapp import create_app
+        from webapp.app import create_app
 
         return create_app(self.config_for_app)
 

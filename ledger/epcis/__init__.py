@@ -1,7 +1,7 @@
 """GS1 EPCIS 2.0 events: reading documents, checking their structure, the CBV 2.0 event hash ID.
 
 Pure computation: nothing here touches the database, the network or the clock; the REST
-binding (``webapp.epcis``) turns these results into ledger records.
+binding in the portal turns these results into ledger records.
 """
 
 from ledger.epcis.document import EPCIS_CONTEXT, EpcisDocument, check_event, parse_document, parse_time

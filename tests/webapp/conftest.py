@@ -18,7 +18,7 @@ from ledger.anchoring import Anchorer
 from ledger.chain import CheckpointRegistryClient, connect, deploy_registry
 from ledger.config import Config
 from ledger.service import Ledger
-from webapp import create_app
+from webapp.app import create_app
 from webapp.accounts import Accounts, portal_secret
 
 PASSWORD = "correct horse battery"

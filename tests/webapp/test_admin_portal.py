@@ -19,9 +19,9 @@ from tests.records_factory import shipment
 from tests.webapp.conftest import PASSWORD, Portal, User, csrf_token
 from tests.webapp.test_api import _schema_check
 from tests.webapp.test_api_audits import token_headers
-from webapp import create_app
+from webapp.app import create_app
 from webapp.accounts import Accounts
-from webapp.chain_health import LATE_MARGIN_SECONDS, ChainView, compare_checkpoints
+from webapp.admin.chain_health import LATE_MARGIN_SECONDS, ChainView, compare_checkpoints
 
 TEA = "hangzhou-spring-tea"
 SHIPMENT_FORM = {"shipment_id": "SH-NEW-1", "order_id": "ORD-NEW-1", "consignee_country": "DE",

@@ -1,4 +1,4 @@
-"""The auditor flow, consumer search and record proofs as JSON under /api/v1 (webapp.api_audits)."""
+"""The auditor flow, consumer search and record proofs as JSON under /api/v1 (webapp.auditor.api)."""
 
 from __future__ import annotations
 

@@ -16,7 +16,7 @@ from flask import Flask
 from tests.webapp.conftest import Portal, User
 from tests.webapp.test_auditor import WHOLE_LEDGER
 from tests.webapp.test_epcis import finished_capture, make_document, make_event
-from webapp import create_app
+from webapp.app import create_app
 
 
 def _other_worker(portal: Portal) -> Flask:
@@ -49,7 +49,7 @@ def test_a_capture_job_is_readable_on_every_worker_by_its_owner_only(portal: Por
 def test_a_job_whose_worker_died_is_reported_interrupted(portal: Portal) -> None:
     """The job file written by a process that has since exited (a worker killed mid-audit)."""
     script = (
-        "import sys; from pathlib import Path; from webapp.job_files import JobFiles; "
+        "import sys; from pathlib import Path; from webapp.jobs.files import JobFiles; "
         "JobFiles(Path(sys.argv[1])).create('deadbeef-job-1', {'job_id': 'deadbeef-job-1', 'created_by': 'audit', "
         "'scope': {'participant_id': None, 'start': None, 'end': None, 'order_ids': [], 'max_anchor_delay_s': 3600}, "
         "'state': 'running', 'phase': 'checking records', 'done': 10, 'total': 99, 'error': None, 'report_id': None})"

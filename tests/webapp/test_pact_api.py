@@ -137,7 +137,7 @@ def test_events(client, bearer, standards_dir: Path, version: str) -> None:  # t
 def test_footprint_ids_match_the_ledger_records(portal: Portal, client, bearer) -> None:  # type: ignore[no-untyped-def]
     import uuid
 
-    from webapp.pact_api import FOOTPRINT_NAMESPACE
+    from webapp.pact.routes import FOOTPRINT_NAMESPACE
 
     ids = {d["id"] for d in client.get("/2/footprints", headers=bearer).get_json()["data"]}
     recorded = {str(uuid.uuid5(FOOTPRINT_NAMESPACE, r.leaf_hash.hex()))

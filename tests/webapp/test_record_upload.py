@@ -16,7 +16,7 @@ import pytest
 from tests.records_factory import shipment
 from tests.webapp.conftest import Portal, User
 from tests.webapp.test_epcis_upload import JOB_READERS, assert_job_answers, upload
-from webapp import create_app
+from webapp.app import create_app
 
 JOB_URL = re.compile(r"/supplier/upload/records/[\w-]+")
 TEA = "hangzhou-spring-tea"
@@ -169,7 +169,7 @@ def test_a_record_upload_is_followed_on_another_worker(as_user, portal: Portal) 
 def test_an_upload_whose_worker_died_is_reported_interrupted(as_user, portal: Portal) -> None:  # type: ignore[no-untyped-def]
     script = (
         "import sys; from datetime import datetime, timezone; from pathlib import Path; "
-        "from webapp.job_files import JobFiles; from webapp.upload_jobs import UploadJob; "
+        "from webapp.jobs.files import JobFiles; from webapp.jobs.uploads import UploadJob; "
         "job = UploadJob('deadbeef-upload-1', 'records', 'hangzhou-spring-tea', datetime.now(timezone.utc), "
         "phase='signing rows', done=10, total=99); "
         "JobFiles(Path(sys.argv[1])).create(job.job_id, job.to_state())"

@@ -1,0 +1,1 @@
+"""What every logged-in user manages for themselves: API tokens (``/account``)."""

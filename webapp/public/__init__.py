@@ -1,0 +1,1 @@
+"""What anyone may see without logging in: search, an order's journey, footprint and proofs."""

@@ -1,0 +1,95 @@
+"""The consumer's view of an order as plain data: rendered as HTML and served as JSON."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from carbon_models import OrderFootprint
+from ledger.chain.errors import ChainError
+from ledger.footprints import scenarios_for
+from ledger.provenance import OrderView, RecordView
+from ledger.verification import verify_stored
+from webapp import services
+from webapp.chain_access import checkpoint_reader
+
+
+def _place(loc: dict[str, Any] | None) -> str:
+    if not loc:
+        return "?"
+    code = loc.get("unlocode") or loc.get("iata") or (f"{loc.get('lat')},{loc.get('lon')}" if "lat" in loc else "")
+    return f"{loc.get('name', '?')} ({code})" if code else loc.get("name", "?")
+
+
+def _record_ref(view: RecordView) -> dict[str, Any]:
+    return {"seq": view.stored.seq, "leaf_hash": view.stored.leaf_hash.hex(), "withdrawn": view.withdrawn,
+            "corrected_by": [c.seq for c in view.corrections]}
+
+
+def order_payload(view: OrderView) -> dict[str, Any]:
+    """Everything the order page shows, including a live verification of every record."""
+    ledger = services.ledger()
+    chain = checkpoint_reader()
+    shipments = []
+    for v in view.shipments:
+        rec = v.effective or v.stored.record
+        shipments.append({**_record_ref(v), "shipment_id": rec["shipment_id"], "shipper": rec["shipper"],
+                          "mass_kg": rec["mass_kg"], "origin": _place(rec.get("origin")),
+                          "destination": _place(rec.get("destination")), "products": rec.get("products", [])})
+    legs = []
+    for v in view.legs:
+        rec = v.effective or v.stored.record
+        legs.append({**_record_ref(v), "leg_id": rec["leg_id"], "mode": rec["mode"], "vehicle": rec["vehicle"],
+                     "origin": _place(rec.get("origin")), "destination": _place(rec.get("destination")),
+                     "distance_km": rec.get("distance_km"), "departure": rec.get("departure"),
+                     "arrival": rec.get("arrival"), "carrier": rec.get("carrier"),
+                     "primary_data": bool(rec.get("fuel"))})
+    hubs = []
+    for v in view.hubs:
+        rec = v.effective or v.stored.record
+        hubs.append({**_record_ref(v), "hub_id": rec["hub_id"], "country": rec["country"], "period": rec["period"],
+                     "hub_type": rec.get("hub_type")})
+    footprint = _footprint(view)
+    if footprint is not None:
+        footprint["scenarios"] = [sc.model_dump(mode="json") for sc in scenarios_for(ledger, view.footprints[-1])]
+    try:
+        verdicts = [verify_stored(ledger, stored, chain) for stored in view.all_records()]
+    except ChainError:  # the chain went away mid-page: verify everything else, and say so
+        chain = None
+        verdicts = [verify_stored(ledger, stored, None) for stored in view.all_records()]
+    return {
+        "order_id": view.order_id, "public_id": view.public_id, "shipments": shipments, "legs": legs, "hubs": hubs,
+        "footprint": footprint,
+        "verification": {
+            "chain_checked": chain is not None,
+            "all_verified": all(v.ok for v in verdicts),
+            "failed": [v.subject for v in verdicts if not v.ok],
+            "records": [{"seq": s.seq, "kind": s.kind, **v.to_dict()} for s, v in zip(view.all_records(), verdicts)],
+        },
+    }
+
+
+def _footprint(view: OrderView) -> dict[str, Any] | None:
+    """The latest recorded footprint of the order, shaped for the page (None before one exists)."""
+    if not view.footprints:
+        return None
+    stored = view.footprints[-1]
+    result = OrderFootprint.from_record_result(stored.record["result"])
+    biggest = max([leg.allocated.wtw_kg for leg in result.legs] + [h.allocated.wtw_kg for h in result.hubs] + [1e-12])
+    return {
+        "record_seq": stored.seq,
+        "total_wtw_kg": result.transport.wtw_kg, "total_ttw_kg": result.transport.ttw_kg,
+        "total_wtt_kg": result.transport.wtt_kg,
+        "primary_data_share": result.primary_data_share,
+        "p10_wtw_kg": result.uncertainty.p10_wtw_kg, "p90_wtw_kg": result.uncertainty.p90_wtw_kg,
+        "uncertainty_assumption": result.uncertainty.assumption,
+        "cradle_to_gate_kg": result.cradle_to_gate_kg,
+        "factor_set": f"{result.factor_set_id} v{result.factor_set_version}", "method": result.method_version,
+        "estimator_model_hash": result.estimator_model_hash,
+        "legs": [{"leg_id": leg.leg_id, "mode": leg.mode, "method": leg.method, "flags": leg.flags,
+                  "factors": leg.factors,
+                  "distance_km": leg.distance_km, "distance_basis": leg.distance_basis,
+                  "wtw_kg": leg.allocated.wtw_kg, "ttw_kg": leg.allocated.ttw_kg,
+                  "bar": round(100 * leg.allocated.wtw_kg / biggest, 1)} for leg in result.legs],
+        "hubs": [{"hub_id": h.hub_id, "wtw_kg": h.allocated.wtw_kg, "ttw_kg": h.allocated.ttw_kg, "factors": h.factors,
+                  "bar": round(100 * h.allocated.wtw_kg / biggest, 1)} for h in result.hubs],
+    }

@@ -1,0 +1,1 @@
+"""The supplier's and carrier's part of the portal: forms, file uploads and their records (``/supplier``)."""
