@@ -40,6 +40,7 @@ $(WRK):
 	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends wrk >/dev/null
 
 test: install browser $(NODE_STAMP)
+	$(BIN)/lint-imports
 	npx --no-install hardhat test
 	$(BIN)/pytest -q
 

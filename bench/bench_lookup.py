@@ -33,7 +33,7 @@ from pathlib import Path
 
 from workload import shipment  # bench/ is on sys.path when run as a script
 
-from ledger import demo, installation
+from ledger import demo_supply_chain, installation
 from ledger.chain.node import free_port
 from ledger.config import Config
 from ledger.records.public_ids import order_public_id
@@ -91,7 +91,7 @@ def prepare(home: Path, records: int, database_url: str) -> dict[str, str]:
         env["CARBONLEDGER_DATABASE_URL"] = database_url
     config = Config.from_env(env)
     ledger = installation.init(config).ledger
-    demo.load(ledger, config.home / "demo-keys")
+    demo_supply_chain.load(ledger, config.home / "demo-keys")
     key_file = home / "bench-supplier.key"
     if key_file.exists():
         key = SigningKey.from_pem(key_file.read_bytes())

@@ -33,7 +33,7 @@ from ledger.chain.registry import Checkpoint as OnChainCheckpoint
 from ledger.checkpoints import AnchorLeaseRow, Checkpoint, CheckpointRow
 from ledger.db import write_transaction
 from ledger.merkle_store import MerkleStore
-from ledger.models import RecordRow
+from ledger.tables import RecordRow
 
 log = logging.getLogger(__name__)
 

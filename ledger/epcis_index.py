@@ -19,8 +19,8 @@ from typing import Any
 from sqlalchemy import Connection, Engine, insert, or_, select
 
 from ledger.epcis.epc_match import MATCH_FIELDS, EpcMatcher, event_identifiers
-from ledger.models import RecordRef, RecordRow
 from ledger.records.envelope import Envelope
+from ledger.tables import RecordRef, RecordRow
 
 REF_PREFIX = "epc:"
 """``ref_type`` of an identifier is this plus the event field holding it."""

@@ -32,12 +32,12 @@ from ledger.errors import (
 )
 from ledger.merkle import leaf_hash as rfc6962_leaf_hash
 from ledger.merkle_store import MerkleStore
-from ledger.models import KeyRevocationRow, KeyRow, ParticipantRow, RecordRef, RecordRow
 from ledger.records.canonical import canonical_bytes
 from ledger.records.envelope import envelope_bytes, format_received_at
 from ledger.records.public_ids import order_public_id
 from ledger.records.schemas import SERVICE_ONLY_KINDS, validate_record
 from ledger.records.signing import from_b64url, key_id_for, verify_many, verify_signature
+from ledger.tables import KeyRevocationRow, KeyRow, ParticipantRow, RecordRef, RecordRow
 from ledger.write_lock import acquire_write_lock
 
 MAX_REPORTED_ERRORS = 100

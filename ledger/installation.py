@@ -9,6 +9,8 @@ proof breaks.
 
 from __future__ import annotations
 
+import os
+import secrets
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -23,6 +25,8 @@ from ledger.records.signing import SigningKey
 from ledger.service import Ledger
 
 OPERATOR_KEY_FILE = "operator.pem"
+SECRET_FILE = "portal-secret"
+"""The installation secret's file in the home (its name predates custodial keys moving into the ledger)."""
 DEFAULT_OPERATOR_ID = "carbonledger-operator"
 
 
@@ -73,3 +77,24 @@ def open_ledger(config: Config, *, need_operator_key: bool = False) -> Ledger:
     if need_operator_key and key is None:
         raise NotInitialisedError(f"operator key {key_path} is missing")
     return Ledger(engine, key)
+
+
+def installation_secret(config: Config) -> bytes:
+    """The installation secret: ``CARBONLEDGER_SECRET_KEY``, else a random one kept (0600) in the home.
+
+    It seals custodial keys (:mod:`ledger.custodial_keys`) and the portal signs its
+    sessions with it; losing it makes sealed keys unreadable, so it is created once and
+    never replaced.
+    """
+    if config.portal_secret:
+        return config.portal_secret.encode()
+    path = config.home / SECRET_FILE
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:  # another process created it first: use theirs
+            return path.read_text().strip().encode()
+        with os.fdopen(fd, "w") as fh:
+            fh.write(secrets.token_hex(32))
+    return path.read_text().strip().encode()

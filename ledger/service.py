@@ -21,9 +21,9 @@ from ledger.db import read_retrying, reading, write_transaction
 from ledger.errors import ConflictError, NotFoundError, NotInitialisedError
 from ledger.ingest import Receipt, ingest
 from ledger.merkle_store import MerkleStore
-from ledger.models import KeyRevocationRow, KeyRow, ParticipantRow, RecordRef, RecordRow
 from ledger.records.envelope import Envelope
 from ledger.records.signing import SigningKey, b64url, from_b64url, key_id_for
+from ledger.tables import KeyRevocationRow, KeyRow, ParticipantRow, RecordRef, RecordRow
 
 Clock = Callable[[], datetime]
 
@@ -285,6 +285,14 @@ class Ledger:
                 "keys": [{"key_id": k, "revoked": r is not None} for k, pid, r in keys if pid == p.participant_id],
             })
         return out
+
+    def require_participant(self, participant_id: str, field: str = "participant_id") -> None:
+        """Raise :class:`NotFoundError` naming ``field`` unless ``participant_id`` is registered."""
+        with reading(self.engine) as conn:
+            found = conn.execute(select(ParticipantRow.participant_id)
+                                 .where(ParticipantRow.participant_id == participant_id)).first()
+        if found is None:
+            raise NotFoundError(f"participant {participant_id} is not registered", field=field)
 
     # -- submissions ------------------------------------------------------------------
     def submit(self, submission: dict[str, Any]) -> Receipt:

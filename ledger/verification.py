@@ -14,6 +14,8 @@ from typing import Any, Protocol
 
 from ledger import merkle
 from ledger.bundles import BUNDLE_FORMAT
+from ledger.chain.errors import ChainError
+from ledger.provenance import OrderView
 from ledger.records.canonical import canonical_bytes
 from ledger.records.envelope import Envelope
 from ledger.records.signing import from_b64url, key_id_for, verify_signature
@@ -201,3 +203,44 @@ class CachedCheckpointReader:
 @dataclass(frozen=True)
 class _Root:
     root: bytes
+
+
+@dataclass(frozen=True)
+class OrderVerification:
+    """Every record an order view shows, each verified live; ``chain_checked`` False when
+    the chain could not be asked (signatures, hashes and inclusion were still checked)."""
+
+    chain_checked: bool
+    records: tuple[tuple[StoredRecord, Verdict], ...]
+
+    @property
+    def all_verified(self) -> bool:
+        return all(verdict.ok for _, verdict in self.records)
+
+    @property
+    def pending(self) -> list[int]:
+        """Seqs of records not yet covered by an anchored checkpoint."""
+        return [stored.seq for stored, verdict in self.records if verdict.anchored is False]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "chain_checked": self.chain_checked,
+            "all_verified": self.all_verified,
+            "failed": [verdict.subject for _, verdict in self.records if not verdict.ok],
+            "records": [{"seq": s.seq, "kind": s.kind, **v.to_dict()} for s, v in self.records],
+        }
+
+
+def verify_order(ledger: Ledger, view: OrderView, chain: CheckpointReader | None) -> OrderVerification:
+    """Verify every record of ``view`` (:func:`verify_stored` each).
+
+    A chain that fails mid-way does not fail the order: everything is verified again
+    without it and the result says the on-chain check could not be made.
+    """
+    records = view.all_records()
+    try:
+        verdicts = [verify_stored(ledger, stored, chain) for stored in records]
+    except ChainError:
+        chain = None
+        verdicts = [verify_stored(ledger, stored, None) for stored in records]
+    return OrderVerification(chain is not None, tuple(zip(records, verdicts)))

@@ -8,6 +8,7 @@ chain directly.
 from __future__ import annotations
 
 from datetime import datetime
+from functools import partial
 from typing import Any
 
 from flask import Flask, g, jsonify, render_template, request
@@ -16,12 +17,14 @@ from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException
 
 from ledger.config import Config
+from ledger.custodial_keys import CustodialKeys
 from ledger.errors import LedgerError
-from ledger.installation import open_ledger
-from ledger.verification import CachedCheckpointReader
-from webapp.accounts import Accounts, portal_secret
-from webapp.errors import status_for
-from webapp.public.order_cache import OrderCache
+from ledger.installation import installation_secret, open_ledger
+from ledger.order_cache import OrderCache
+from webapp.accounts import Accounts
+from webapp.chain_access import RegistryAccess
+from webapp.errors import headers_for, status_for
+from webapp.public.order_page import order_payload
 
 MAX_UPLOAD_BYTES = 32 * 1024 * 1024
 """Largest request body: a bulk upload of ~100,000 CSV rows."""
@@ -37,15 +40,18 @@ def create_app(config: Config | None = None, *, testing: bool = False, registry:
     """
     config = config or Config.from_env()
     app = Flask(__name__)
-    secret = portal_secret(config)
+    secret = installation_secret(config)
     app.config.update(
         SECRET_KEY=secret, MAX_CONTENT_LENGTH=MAX_UPLOAD_BYTES, TESTING=testing,
         SESSION_COOKIE_HTTPONLY=True, SESSION_COOKIE_SAMESITE="Lax", WTF_CSRF_TIME_LIMIT=None,
     )
     ledger = open_ledger(config)
-    app.extensions["carbonledger"] = {"ledger": ledger, "accounts": Accounts(ledger.engine, secret), "config": config,
-                                      "registry": CachedCheckpointReader(registry) if registry is not None else None,
-                                      "order_cache": OrderCache(ledger)}
+    chain = RegistryAccess(config, registry)
+    app.extensions["carbonledger"] = {
+        "ledger": ledger, "accounts": Accounts(ledger.engine), "custodial_keys": CustodialKeys(ledger, secret),
+        "config": config, "chain": chain,
+        "order_cache": OrderCache(ledger, chain.reader, partial(order_payload, ledger)),
+    }
     csrf.init_app(app)
 
     from webapp import auth
@@ -84,7 +90,8 @@ def _register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(LedgerError)
     def ledger_error(exc: LedgerError) -> Any:
-        return render_error(status_for(exc), exc.to_dict())
+        body, status = render_error(status_for(exc), exc.to_dict())
+        return body, status, headers_for(exc)
 
     @app.errorhandler(CSRFError)
     def csrf_error(exc: CSRFError) -> Any:

@@ -9,7 +9,8 @@ import click
 
 from ledger import installation
 from ledger.cli import main
-from ledger.cli.context import current_config, echo_json, user_errors
+from ledger.cli.invocation import current_config, echo_json, user_errors
+from ledger.custodial_keys import CustodialKeys
 from ledger.errors import SchemaError
 from ledger.records.schemas import PARTICIPANT_ROLES
 from ledger.records.signing import SigningKey, parse_public_key
@@ -120,12 +121,10 @@ def rotate_custodial_key(participant_id: str, reason: str | None, as_json: bool)
     One atomic step: records the old key signed stay valid; if anything fails, the
     portal keeps signing with the old key.
     """
-    from webapp.accounts import Accounts, portal_secret
-
     config = current_config()
     ledger = installation.open_ledger(config, need_operator_key=True)
     try:
-        rotation = Accounts(ledger.engine, portal_secret(config)).rotate_custodial_key(ledger, participant_id, reason)
+        rotation = CustodialKeys(ledger, installation.installation_secret(config)).rotate(participant_id, reason)
     finally:
         ledger.engine.dispose()
     if as_json:

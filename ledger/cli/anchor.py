@@ -16,7 +16,7 @@ from ledger.audit import audit_log
 from ledger.chain import Chain, CheckpointRegistryClient, connect, open_registry, registry_contract
 from ledger.chain.errors import ChainUnavailableError
 from ledger.cli import EXIT_FAILED, main
-from ledger.cli.context import current_config, echo_json, fail, user_errors
+from ledger.cli.invocation import current_config, echo_json, fail, user_errors
 from ledger.config import Config
 from ledger.verification import verify_bundle
 

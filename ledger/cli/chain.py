@@ -19,7 +19,7 @@ from ledger.chain import (
     open_registry,
 )
 from ledger.cli import EXIT_BAD_INPUT, EXIT_NOT_READY, main
-from ledger.cli.context import current_config, echo_json, fail, user_errors
+from ledger.cli.invocation import current_config, echo_json, fail, user_errors
 
 
 @main.group("chain")

@@ -2,4 +2,4 @@
 
 from __future__ import annotations
 
-from ledger.cli import admin, anchor, chain, demo, footprint, log, model, serve, submit  # noqa: F401
+from ledger.cli import admin, anchor, chain, footprint, log, model, submit  # noqa: F401

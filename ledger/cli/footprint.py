@@ -18,7 +18,7 @@ from carbon_models import FootprintError, footprint_order, load_factor_set
 from carbon_models.factors import available_factor_sets
 from carbon_models.scenarios import simulate
 from ledger.cli import EXIT_BAD_INPUT, main
-from ledger.cli.context import echo_json, fail
+from ledger.cli.invocation import echo_json, fail
 
 F = TypeVar("F", bound=Callable[..., Any])
 

@@ -6,7 +6,7 @@ import click
 
 from ledger import installation, merkle
 from ledger.cli import EXIT_FAILED, main
-from ledger.cli.context import current_config, echo_json, fail, user_errors
+from ledger.cli.invocation import current_config, echo_json, fail, user_errors
 
 
 @main.command("log")

@@ -16,7 +16,7 @@ import numpy as np
 
 from ledger import installation
 from ledger.cli import EXIT_BAD_INPUT, main
-from ledger.cli.context import current_config, echo_json, fail, user_errors
+from ledger.cli.invocation import current_config, echo_json, fail, user_errors
 from ledger.estimators import load_registered, register_model, training_legs
 from ledger.footprints import record_footprint
 

@@ -10,7 +10,7 @@ import click
 
 from ledger import installation
 from ledger.cli import main
-from ledger.cli.context import current_config, echo_json, user_errors
+from ledger.cli.invocation import current_config, echo_json, user_errors
 from ledger.errors import LedgerError, SchemaError
 from ledger.ingest import BatchRejected
 from ledger.record_files import InputItem, detect_format, normalise_record, read_items

@@ -17,7 +17,7 @@ from carbon_models import footprint_order, leg_emissions
 from carbon_models.distance import great_circle_km, sea_route_km, unlocode_point
 from carbon_models.estimation import LegEstimate, ResolvedDistance
 from carbon_models.results import OrderFootprint
-from ledger.demo import records_by_participant
+from ledger.demo_supply_chain import records_by_participant
 from ledger.records.schemas import FootprintRecord, TransportLegRecord
 from tests.carbon_models.records import FRA, HAM, SHA, SZX, hub, leg, shipment
 

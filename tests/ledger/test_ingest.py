@@ -20,10 +20,10 @@ from ledger.errors import (
     UnknownKeyError,
 )
 from ledger.ingest import BatchRejected
-from ledger.models import RecordRow
 from ledger.records.envelope import Envelope
 from ledger.records.signing import SigningKey, b64url
 from ledger.service import Ledger
+from ledger.tables import RecordRow
 from tests.records_factory import shipment, transport_leg
 
 

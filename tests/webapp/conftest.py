@@ -13,13 +13,13 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from ledger import demo, installation
+from ledger import demo_supply_chain, installation
 from ledger.anchoring import Anchorer
 from ledger.chain import CheckpointRegistryClient, connect, deploy_registry
 from ledger.config import Config
 from ledger.service import Ledger
+from webapp.accounts import Accounts
 from webapp.app import create_app
-from webapp.accounts import Accounts, portal_secret
 
 PASSWORD = "correct horse battery"
 
@@ -48,10 +48,10 @@ def portal(tmp_path: Path, request: pytest.FixtureRequest, portal_database_url: 
     db = getattr(request, "param", None) or portal_database_url
     config = Config(home=tmp_path / "home", database_url=db, chain="tester")
     ledger = installation.init(config).ledger
-    demo.load(ledger, config.home / "demo-keys")
+    demo_supply_chain.load(ledger, config.home / "demo-keys")
     registry = deploy_registry(config, connect(config))
     Anchorer(ledger.engine, registry).step(force=True)
-    accounts = Accounts(ledger.engine, portal_secret(config))
+    accounts = Accounts(ledger.engine)
     accounts.add_user("tea", PASSWORD, "supplier", "hangzhou-spring-tea")
     accounts.add_user("volt", PASSWORD, "supplier", "shenzhen-voltcraft")
     accounts.add_user("audit", PASSWORD, "auditor")

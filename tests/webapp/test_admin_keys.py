@@ -9,13 +9,13 @@ from click.testing import CliRunner
 
 from ledger.audit import audit_log
 from ledger.cli import main
+from ledger.custodial_keys import ROTATION_REASON, CustodialKeys
 from ledger.errors import ConflictError, RevokedKeyError
 from ledger.records.signing import SigningKey
 from ledger.service import Ledger
 from ledger.verification import verify_stored
 from tests.records_factory import shipment
 from tests.webapp.conftest import Portal, User, csrf_token
-from webapp.accounts import ROTATION_REASON, Accounts
 
 TEA = "hangzhou-spring-tea"
 
@@ -26,8 +26,8 @@ def portal_database_url(db_url: str) -> str:
     return db_url
 
 
-def _accounts(portal: Portal) -> Accounts:
-    return portal.app.extensions["carbonledger"]["accounts"]
+def _custodial(portal: Portal) -> CustodialKeys:
+    return portal.app.extensions["carbonledger"]["custodial_keys"]
 
 
 def _keys(ledger: Ledger, participant_id: str) -> dict[str, bool]:
@@ -54,7 +54,7 @@ def _rotate(admin: User, participant_id: str, reason: str = ""):  # type: ignore
 def test_admin_rotates_a_custodial_key(as_user, portal: Portal) -> None:  # type: ignore[no-untyped-def]
     tea, ledger = as_user("tea"), portal.ledger
     _submit_by_form(tea, "SH-ROT-OLD")
-    old_key = _accounts(portal).custodial_key(ledger, TEA)
+    old_key = _custodial(portal).key(TEA)
     before = ledger.records_by_ref("shipment_id", "SH-ROT-OLD")[0]
     assert before.key_id == old_key.key_id
 
@@ -62,7 +62,7 @@ def test_admin_rotates_a_custodial_key(as_user, portal: Portal) -> None:  # type
     assert resp.status_code == 302
     page = as_user("root").client.get("/admin/").get_data(as_text=True)
     assert "Rotate custodial key" in page
-    new_key_id = _accounts(portal).custodial_key(ledger, TEA).key_id
+    new_key_id = _custodial(portal).key(TEA).key_id
     assert new_key_id != old_key.key_id
     assert _keys(ledger, TEA)[old_key.key_id] is True and _keys(ledger, TEA)[new_key_id] is False
     register, revoke = ledger.records_by_ref("key_id", new_key_id)[0], ledger.records_by_ref("key_id", old_key.key_id)[-1]
@@ -86,7 +86,7 @@ def test_admin_rotates_a_custodial_key(as_user, portal: Portal) -> None:  # type
 def test_failed_registration_keeps_the_old_key(as_user, portal: Portal, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
     tea, ledger = as_user("tea"), portal.ledger
     _submit_by_form(tea, "SH-KEEP-1")
-    old_key = _accounts(portal).custodial_key(ledger, TEA)
+    old_key = _custodial(portal).key(TEA)
     size = ledger.log_info().size
     taken = SigningKey.load(portal.config.home / "demo-keys" / "shenzhen-voltcraft.pem")
     for new_key in (taken, old_key):  # "new" keys the ledger already holds: registering them is refused
@@ -102,20 +102,20 @@ def test_failed_registration_keeps_the_old_key(as_user, portal: Portal, monkeypa
 
 def test_concurrent_rotation_stores_nothing(as_user, portal: Portal, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
     _submit_by_form(as_user("tea"), "SH-RACE")
-    accounts, ledger = _accounts(portal), portal.ledger
+    custodial, ledger = _custodial(portal), portal.ledger
     first_rotation = Ledger.rotate_key
     rotations = []
 
     def another_worker_rotates_first(self, *args, **kwargs):  # type: ignore[no-untyped-def]
         monkeypatch.setattr(Ledger, "rotate_key", first_rotation)
-        rotations.append(accounts.rotate_custodial_key(ledger, TEA))
+        rotations.append(custodial.rotate(TEA))
         return first_rotation(self, *args, **kwargs)
 
     monkeypatch.setattr(Ledger, "rotate_key", another_worker_rotates_first)
     with pytest.raises(ConflictError, match=f"the custodial key of {TEA} changed during the rotation"):
-        accounts.rotate_custodial_key(ledger, TEA)
+        custodial.rotate(TEA)
     (winner,) = rotations
-    assert accounts.custodial_key(ledger, TEA).key_id == winner.new_key_id
+    assert custodial.key(TEA).key_id == winner.new_key_id
     assert ledger.log_info().size == winner.revoked_seq + 1
     assert list(_keys(ledger, TEA).values()).count(False) == 2  # the demo key and the winner's
 
@@ -123,7 +123,7 @@ def test_concurrent_rotation_stores_nothing(as_user, portal: Portal, monkeypatch
 @pytest.mark.parametrize(("who", "status"), [("tea", 403), ("audit", 403), (None, 302)])
 def test_only_admins_rotate(as_user, client, portal: Portal, who: str | None, status: int) -> None:  # type: ignore[no-untyped-def]
     _submit_by_form(as_user("tea"), "SH-GUARD")
-    key_id = _accounts(portal).custodial_key(portal.ledger, TEA).key_id
+    key_id = _custodial(portal).key(TEA).key_id
     if who is None:
         token = csrf_token(client.get("/login").get_data(as_text=True))
     else:
@@ -135,7 +135,7 @@ def test_only_admins_rotate(as_user, client, portal: Portal, who: str | None, st
         assert "/login" in resp.headers["Location"]
     else:
         assert "this page is for admin accounts" in resp.get_data(as_text=True)
-    assert _accounts(portal).custodial_key(portal.ledger, TEA).key_id == key_id
+    assert _custodial(portal).key(TEA).key_id == key_id
     assert _keys(portal.ledger, TEA)[key_id] is False
 
 
@@ -152,13 +152,13 @@ def test_rotation_needs_a_custodial_key(as_user, portal: Portal, participant: st
 
 def test_cli_rotates_a_custodial_key(as_user, portal: Portal, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
     _submit_by_form(as_user("tea"), "SH-CLI")
-    old = _accounts(portal).custodial_key(portal.ledger, TEA).key_id
+    old = _custodial(portal).key(TEA).key_id
     monkeypatch.setenv("CARBONLEDGER_HOME", str(portal.config.home))
     monkeypatch.setenv("CARBONLEDGER_DATABASE_URL", portal.config.database_url)
     result = CliRunner().invoke(main, ["rotate-custodial-key", TEA, "--json"], catch_exceptions=False)
     assert result.exit_code == 0, result.stderr
     out = json.loads(result.stdout)
-    assert out["old_key_id"] == old and out["new_key_id"] == _accounts(portal).custodial_key(portal.ledger, TEA).key_id
+    assert out["old_key_id"] == old and out["new_key_id"] == _custodial(portal).key(TEA).key_id
     assert portal.ledger.record(out["revoked_seq"]).record["reason"] == ROTATION_REASON
     result = CliRunner().invoke(main, ["rotate-custodial-key", "no-such-co"], catch_exceptions=False)
     assert result.exit_code == 2 and "participant no-such-co is not registered" in result.stderr

@@ -12,6 +12,7 @@ import pytest
 from eth_account import Account
 
 from ledger.checkpoints import Checkpoint
+from ledger.custodial_keys import CustodialKeys
 from ledger.errors import NotFoundError
 from ledger.records.signing import SigningKey
 from ledger.verification import verify_stored
@@ -19,9 +20,9 @@ from tests.records_factory import shipment
 from tests.webapp.conftest import PASSWORD, Portal, User, csrf_token
 from tests.webapp.test_api import _schema_check
 from tests.webapp.test_api_audits import token_headers
-from webapp.app import create_app
 from webapp.accounts import Accounts
 from webapp.admin.chain_health import LATE_MARGIN_SECONDS, ChainView, compare_checkpoints
+from webapp.app import create_app
 
 TEA = "hangzhou-spring-tea"
 SHIPMENT_FORM = {"shipment_id": "SH-NEW-1", "order_id": "ORD-NEW-1", "consignee_country": "DE",
@@ -38,6 +39,10 @@ def portal_database_url(db_url: str) -> str:
 
 def _accounts(portal: Portal) -> Accounts:
     return portal.app.extensions["carbonledger"]["accounts"]
+
+
+def _custodial(portal: Portal) -> CustodialKeys:
+    return portal.app.extensions["carbonledger"]["custodial_keys"]
 
 
 def _participant(portal: Portal, participant_id: str) -> dict[str, Any] | None:
@@ -71,7 +76,7 @@ def test_admin_onboards_a_custodial_participant_whose_user_submits(as_user, port
     (key,) = created["keys"]
     assert key["revoked"] is False
     size = ledger.log_info().size
-    assert _accounts(portal).custodial_key(ledger, "suzhou-green-leaf").key_id == key["key_id"]
+    assert _custodial(portal).key("suzhou-green-leaf").key_id == key["key_id"]
     assert ledger.log_info().size == size  # the key the portal holds is the one registered, nothing more
     page = admin.client.get("/admin/").get_data(as_text=True)
     assert f"Participant suzhou-green-leaf registered with a custodial key the portal holds, {key['key_id']}" in page
@@ -101,7 +106,7 @@ def test_admin_registers_a_participant_with_its_own_key(as_user, portal: Portal)
     assert created is not None and created["country"] is None
     assert created["keys"] == [{"key_id": own.key_id, "revoked": False}]
     with pytest.raises(NotFoundError, match="participant rhine-barge has no custodial key yet"):
-        _accounts(portal).rotate_custodial_key(portal.ledger, "rhine-barge")
+        _custodial(portal).rotate("rhine-barge")
     receipt = portal.ledger.submit(own.sign_record(shipment("SH-BARGE", shipper="rhine-barge")))
     portal.anchor()
     verdict = verify_stored(portal.ledger, portal.ledger.record(receipt.seq), portal.registry)
@@ -340,7 +345,7 @@ def test_admin_api_onboards_and_manages_keys_and_users(as_user, client, portal: 
     _check_schema(client, "AdminParticipantCreated", created)
     assert created["custodial"] is True and [r["seq"] for r in created["receipts"]] == [ledger.log_info().size - 2,
                                                                                       ledger.log_info().size - 1]
-    assert _accounts(portal).custodial_key(ledger, "api-co").key_id == created["key_id"]
+    assert _custodial(portal).key("api-co").key_id == created["key_id"]
     own = SigningKey.generate()
     resp = client.post("/api/v1/admin/participants", headers=root, json={
         "participant_id": "api-own", "name": "API Own", "roles": ["carrier", "hub_operator"], "public_key": own.public_b64})

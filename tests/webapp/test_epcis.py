@@ -179,7 +179,7 @@ def test_signed_with_the_suppliers_custodial_key(epcis: Epcis, portal: Portal) -
     seq = epcis.captured(make_document(make_event(1)))["events"][0]["seq"]
     stored = portal.ledger.record(seq)
     envelope: Envelope = stored.envelope
-    key = portal.app.extensions["carbonledger"]["accounts"].custodial_key(portal.ledger, "hangzhou-spring-tea")
+    key = portal.app.extensions["carbonledger"]["custodial_keys"].key("hangzhou-spring-tea")
     assert stored.key_id == key.key_id
     assert envelope.record["event"]["@context"][0] == CONTEXT  # the document's context travels with the event
 

@@ -70,7 +70,7 @@ def test_official_example_is_captured_from_the_upload_page(as_user, portal: Port
     page = tea.client.get(job_url).get_data(as_text=True)
     assert "job_progress.js" in page and state["message"] in page
 
-    key = portal.app.extensions["carbonledger"]["accounts"].custodial_key(portal.ledger, "hangzhou-spring-tea")
+    key = portal.app.extensions["carbonledger"]["custodial_keys"].key("hangzhou-spring-tea")
     for event in events:
         found = events_of(tea.client, MATCH_epc=(event.get("epcList") or event["childEPCs"])[0])
         ours = [e for e in found if e["eventTime"] == event["eventTime"]]
@@ -152,7 +152,7 @@ def test_a_supplier_cannot_capture_as_another(as_user, portal: Portal) -> None: 
     tea_api = api(portal, "tea")
     seq = tea_api.client.get(f"/epcis/capture/{capture_id}", headers=tea_api.auth).get_json()["events"][0]["seq"]
     stored = portal.ledger.record(seq)
-    tea_key = portal.app.extensions["carbonledger"]["accounts"].custodial_key(portal.ledger, "hangzhou-spring-tea")
+    tea_key = portal.app.extensions["carbonledger"]["custodial_keys"].key("hangzhou-spring-tea")
     assert stored.participant_id == "hangzhou-spring-tea" and stored.key_id == tea_key.key_id
     # another supplier cannot see the job, on the page, in its JSON or through the REST binding
     assert volt.client.get(job_url).status_code == 404

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from sqlalchemy import text
 
-import webapp.public.order_cache
+import ledger.order_cache
 from ledger.records.public_ids import order_public_id
 from ledger.records.signing import SigningKey
 from tests.records_factory import transport_leg
@@ -25,13 +25,13 @@ ORDER = "ORD-TEA-1001"
 def verifications(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """Order ids verified from scratch (a spy on the real verification, which still runs)."""
     seen: list[str] = []
-    real = webapp.public.order_cache.order_payload
+    real = ledger.order_cache.verify_order
 
-    def spy(view: Any) -> dict[str, Any]:
+    def spy(ledger: Any, view: Any, chain: Any) -> Any:
         seen.append(view.order_id)
-        return real(view)
+        return real(ledger, view, chain)
 
-    monkeypatch.setattr(webapp.public.order_cache, "order_payload", spy)
+    monkeypatch.setattr(ledger.order_cache, "verify_order", spy)
     return seen
 
 

@@ -47,7 +47,7 @@ def started(user: User, name: str, content: str) -> str:
 
 def with_custodial_key(portal: Portal, participant_id: str = TEA) -> int:
     """Register the participant's portal key now, so the log size afterwards counts uploaded rows only."""
-    portal.app.extensions["carbonledger"]["accounts"].custodial_key(portal.ledger, participant_id)
+    portal.app.extensions["carbonledger"]["custodial_keys"].key(participant_id)
     return portal.ledger.log_info().size
 
 

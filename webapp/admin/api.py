@@ -16,9 +16,9 @@ from ledger.errors import SchemaError
 from ledger.ingest import Receipt
 from webapp import services
 from webapp.admin import onboarding
+from webapp.admin.chain_health import chain_health
 from webapp.api.input import json_body
 from webapp.auth import role_required
-from webapp.admin.chain_health import chain_health
 
 bp = Blueprint("api_admin", __name__, url_prefix="/api/v1/admin")
 
@@ -73,7 +73,7 @@ def status() -> Any:
 @role_required("admin")
 def create_participant() -> Any:
     body = _body(NEW_PARTICIPANT)
-    created = onboarding.register_participant(services.ledger(), services.accounts(), body["participant_id"],
+    created = onboarding.register_participant(services.ledger(), services.custodial_keys(), body["participant_id"],
                                               body["name"], body["roles"], body.get("country"), body.get("public_key"))
     return jsonify({"participant_id": created.participant_id, "key_id": created.key_id, "custodial": created.custodial,
                     "receipts": [_receipt(r) for r in created.receipts]}), 201
@@ -91,7 +91,7 @@ def register_key(participant_id: str) -> Any:
 @role_required("admin")
 def rotate_custodial_key(participant_id: str) -> Any:
     reason = _body(REASON, optional=True).get("reason")
-    return jsonify(asdict(services.accounts().rotate_custodial_key(services.ledger(), participant_id, reason)))
+    return jsonify(asdict(services.custodial_keys().rotate(participant_id, reason)))
 
 
 @bp.post("/keys/<key_id>/revoke")

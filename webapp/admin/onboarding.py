@@ -9,12 +9,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from ledger.custodial_keys import CustodialKeys
 from ledger.errors import ConflictError, SchemaError
 from ledger.ingest import BatchRejected, Receipt
 from ledger.records.schemas import PARTICIPANT_ROLES
 from ledger.records.signing import key_id_for, parse_public_key
 from ledger.service import Ledger
-from webapp.accounts import Accounts
 
 
 @dataclass(frozen=True)
@@ -25,7 +25,7 @@ class NewParticipant:
     receipts: list[Receipt]
 
 
-def register_participant(ledger: Ledger, accounts: Accounts, participant_id: str, name: str, roles: Sequence[str],
+def register_participant(ledger: Ledger, custodial_keys: CustodialKeys, participant_id: str, name: str, roles: Sequence[str],
                          country: str | None, public_key: str | None) -> NewParticipant:
     """Register a participant with its first key: ``public_key`` (base64url) if given, else a
     custodial key the portal creates and holds for it (portal submissions are signed with it).
@@ -50,8 +50,7 @@ def register_participant(ledger: Ledger, accounts: Accounts, participant_id: str
         raise ConflictError(f"participant {participant_id} already exists", field="participant_id")
     try:
         if raw_key is None:
-            receipts, key_id = accounts.register_custodial_participant(ledger, participant_id, name, list(roles),
-                                                                       country)
+            receipts, key_id = custodial_keys.register_participant(participant_id, name, list(roles), country)
         else:
             receipts = ledger.register_participant(participant_id, name, list(roles), country, public_key)
             key_id = key_id_for(raw_key)

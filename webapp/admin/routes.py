@@ -16,10 +16,10 @@ from werkzeug.datastructures import MultiDict
 from ledger.errors import LedgerError, SchemaError
 from ledger.records.schemas import PARTICIPANT_ROLES
 from webapp import services
-from webapp.admin import onboarding
 from webapp.accounts import ROLES
-from webapp.auth import role_required
+from webapp.admin import onboarding
 from webapp.admin.chain_health import chain_health
+from webapp.auth import role_required
 from webapp.errors import status_for
 
 bp = Blueprint("admin", __name__, url_prefix="/admin", template_folder="templates")
@@ -64,7 +64,7 @@ def create_participant() -> Any:
         if source not in KEY_SOURCES:
             raise SchemaError(f"key_source must be one of {', '.join(KEY_SOURCES)}", field="key_source")
         created = onboarding.register_participant(
-            services.ledger(), services.accounts(), form.get("participant_id", "").strip(), form.get("name", "").strip(),
+            services.ledger(), services.custodial_keys(), form.get("participant_id", "").strip(), form.get("name", "").strip(),
             form.getlist("roles"), form.get("country", "").strip() or None,
             form.get("public_key", "").strip() if source == "own" else None)
         held = "a custodial key the portal holds" if created.custodial else "its own key"
@@ -136,7 +136,7 @@ def register_key() -> Any:
 def rotate_custodial_key() -> Any:
     """Give a participant a new portal signing key; the old one is revoked in the same batch."""
     participant = request.form.get("participant_id", "")
-    rotation = services.accounts().rotate_custodial_key(services.ledger(), participant, request.form.get("reason") or None)
+    rotation = services.custodial_keys().rotate(participant, request.form.get("reason") or None)
     revoked = (f"old key {rotation.old_key_id} revoked (record {rotation.revoked_seq})" if rotation.revoked_seq is not None
                else f"old key {rotation.old_key_id} was already out of use")
     flash(f"Custodial key of {participant} rotated: new key {rotation.new_key_id} (record {rotation.registered_seq}), "

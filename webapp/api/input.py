@@ -10,11 +10,7 @@ from typing import Any
 
 from flask import abort, request
 
-from ledger.errors import LedgerError
-
-
-class ApiInputError(LedgerError, ValueError):
-    """A query parameter or body member the API cannot use; ``field`` names it (answered 400)."""
+from webapp.errors import ApiInputError
 
 
 def json_body() -> Any:

@@ -15,8 +15,8 @@ from ledger.errors import NotAuthorisedError
 from ledger.records.public_ids import order_public_id
 from webapp import services
 from webapp.api.input import json_body
-from webapp.auth import role_required
 from webapp.api.openapi import openapi_document
+from webapp.auth import role_required
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 

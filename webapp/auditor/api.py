@@ -18,12 +18,13 @@ from ledger.bundles import current_proof
 from ledger.provenance import find_order
 from ledger.records.public_ids import order_public_id
 from webapp import services
-from webapp.api.input import ApiInputError, int_arg, json_body
+from webapp.api.input import int_arg, json_body
 from webapp.auditor.jobs import AuditJob, jobs
-from webapp.auditor.reports import ReportAlteredError, ReportProof, SavedReport, list_reports
-from webapp.auditor.routes import ORDER_SEPARATORS, AuditScopeError, parse_scope, pdf_download, proven_report
+from webapp.auditor.reports import ReportProof, SavedReport, list_reports, report_altered
+from webapp.auditor.routes import ORDER_SEPARATORS, parse_scope, pdf_download, proven_report
 from webapp.auth import role_required
 from webapp.chain_access import checkpoint_reader
+from webapp.errors import ApiInputError, AuditScopeError
 
 bp = Blueprint("api_audits", __name__, url_prefix="/api/v1")
 
@@ -137,7 +138,7 @@ def report(report_id: str) -> Any:
     try:
         content = saved.report
     except ValueError:
-        raise ReportAlteredError.of(saved, proof) from None
+        raise report_altered(saved, proof) from None
     return jsonify({**_summary(saved), "report": content, "proof": _proof(saved, proof)})
 
 

@@ -22,11 +22,12 @@ from sqlalchemy import insert, select
 
 from ledger.audit_scope import AuditScope, run_scope_audit
 from ledger.db import write_transaction
-from ledger.errors import ConflictError, NotFoundError
+from ledger.errors import NotFoundError
 from ledger.records.canonical import canonical_bytes
 from ledger.service import Ledger
 from ledger.verification import CheckpointReader, Verdict, verify_stored
-from webapp.tables import AuditReportRow
+from webapp.errors import ReportAlteredError
+from webapp.portal_tables import AuditReportRow
 
 REPORT_KIND = "audit_report"
 
@@ -66,18 +67,11 @@ class ReportProof:
                 "verdict": None if self.verdict is None else self.verdict.to_dict()}
 
 
-class ReportAlteredError(ConflictError):
-    """The kept copy of a report no longer reads as a report (its record still says what it was).
-
-    Raised by views that must interpret the report (the page, the PDF, the API) instead of
-    failing on a missing key: the answer is the proof's checks, which say what changed.
-    """
-
-    @classmethod
-    def of(cls, saved: SavedReport, proof: ReportProof) -> ReportAlteredError:
-        checks = "; ".join(f"{name}: {'holds' if ok else 'FAILS'} ({detail})" for name, ok, detail in proof.checks)
-        return cls(f"the stored copy of report {saved.report_id} is not a readable report any more; "
-                   f"ledger record {proof.record_seq} fixes its SHA-256 as {proof.sha256}. {checks}")
+def report_altered(saved: SavedReport, proof: ReportProof) -> ReportAlteredError:
+    """The error for a kept report that no longer reads as one, saying what its proof's checks find."""
+    checks = "; ".join(f"{name}: {'holds' if ok else 'FAILS'} ({detail})" for name, ok, detail in proof.checks)
+    return ReportAlteredError(f"the stored copy of report {saved.report_id} is not a readable report any more; "
+                              f"ledger record {proof.record_seq} fixes its SHA-256 as {proof.sha256}. {checks}")
 
 
 def new_report_id(now: datetime) -> str:

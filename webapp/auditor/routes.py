@@ -17,15 +17,15 @@ from flask import Blueprint, Response, g, jsonify, redirect, render_template, re
 from jinja2 import UndefinedError
 
 from ledger.audit_scope import DEFAULT_MAX_ANCHOR_DELAY_S, AuditScope
-from ledger.errors import LedgerError
 from ledger.provenance import order_view
 from ledger.service import Ledger
 from webapp import services
 from webapp.auditor.jobs import jobs
 from webapp.auditor.pdf import render_pdf
-from webapp.auditor.reports import ReportAlteredError, ReportProof, SavedReport, list_reports, load_report, prove_report
+from webapp.auditor.reports import ReportProof, SavedReport, list_reports, load_report, prove_report, report_altered
 from webapp.auth import role_required
 from webapp.chain_access import checkpoint_reader
+from webapp.errors import AuditScopeError
 
 bp = Blueprint("auditor", __name__, url_prefix="/auditor", template_folder="templates")
 
@@ -37,10 +37,6 @@ MAX_ANCHOR_DELAY_S = 365 * 24 * 3600.0
 
 ORDER_SEPARATORS = re.compile(r"[\s,;]+")
 """What may separate order ids in the form's one text field (so no order id holds one)."""
-
-
-class AuditScopeError(LedgerError, ValueError):
-    """The scope form asks for something that cannot be audited (names the field)."""
 
 
 def parse_scope(form: Mapping[str, str], ledger: Ledger) -> AuditScope:
@@ -140,7 +136,7 @@ def report(report_id: str) -> Any:
     try:
         return render_template("auditor/report.html", saved=saved, report=saved.report, proof=proof)
     except (ValueError, KeyError, TypeError, AttributeError, UndefinedError):
-        raise ReportAlteredError.of(saved, proof) from None
+        raise report_altered(saved, proof) from None
 
 
 @bp.route("/reports/<report_id>.json")
@@ -164,6 +160,6 @@ def pdf_download(report_id: str) -> Response:
     try:
         data = render_pdf(saved, proof)
     except (ValueError, KeyError, TypeError, AttributeError):
-        raise ReportAlteredError.of(saved, proof) from None
+        raise report_altered(saved, proof) from None
     return Response(data, mimetype="application/pdf",
                     headers={"Content-Disposition": f'attachment; filename="{saved.report_id}.pdf"'})

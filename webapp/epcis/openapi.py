@@ -13,8 +13,8 @@ from typing import Any
 
 from ledger.epcis.document import ACTIONS, EVENT_TYPES, MAX_EVENTS
 from ledger.epcis.epc_match import MATCH_FIELDS
-from webapp.epcis.routes import CBV_VERSION, DEFAULT_PER_PAGE, EPCIS_VERSION, LEDGER_NS, MAX_PER_PAGE
 from webapp.epcis.capture import ERROR_TYPE
+from webapp.epcis.routes import CBV_VERSION, DEFAULT_PER_PAGE, EPCIS_VERSION, LEDGER_NS, MAX_PER_PAGE
 
 SERVERS = [{"url": "/epcis", "description": "GS1 EPCIS 2.0 REST binding"}]
 """Where the paths below are served: the binding's own prefix, not /api/v1."""

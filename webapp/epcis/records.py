@@ -1,8 +1,8 @@
-"""EPCIS events as ledger records: each event's record, eventID uniqueness, signing and appending.
+"""EPCIS events as ledger records: each event's record and eventID uniqueness.
 
 Shared by the REST binding (:mod:`webapp.epcis.routes`) and the supplier upload page
-(:mod:`webapp.epcis.upload`), so an event captured either way becomes the same record,
-signed the same way (the participant's custodial key) and appended all-or-nothing.
+(:mod:`webapp.epcis.upload`), so an event captured either way becomes the same record;
+both then sign and append through :class:`ledger.custodial_keys.CustodialKeys`.
 """
 
 from __future__ import annotations
@@ -13,8 +13,6 @@ from typing import Any
 from ledger.epcis import EpcisDocument, EpcisUnsupportedError, event_hash_id
 from ledger.epcis.document import context_namespaces
 from ledger.errors import ConflictError
-from ledger.ingest import Receipt
-from ledger.records.signing import SigningKey
 from ledger.service import Ledger
 
 Progress = Callable[[int], None]
@@ -72,8 +70,3 @@ def check_unique_ids(ledger: Ledger, records: list[dict[str, Any]], progress: Pr
         if progress:
             progress(1)
 
-
-def sign_and_append(ledger: Ledger, key: SigningKey, records: list[dict[str, Any]],
-                    progress: Progress | None = None) -> list[Receipt]:
-    """Sign every record with ``key`` and append them in one batch; raises ``BatchRejected`` if any is bad."""
-    return ledger.submit_many([key.sign_record(r) for r in records], progress)

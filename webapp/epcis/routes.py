@@ -33,7 +33,6 @@ from werkzeug.exceptions import HTTPException
 from ledger import epcis_index
 from ledger.epcis import (
     EPCIS_CONTEXT,
-    EpcisCaptureLimitError,
     EpcisDocument,
     EpcisError,
     check_event,
@@ -48,9 +47,9 @@ from ledger.ingest import BatchRejected
 from ledger.service import Ledger, StoredRecord
 from webapp import services
 from webapp.epcis.capture import capture_resource
-from webapp.epcis.records import check_unique_ids, event_record, sign_and_append
+from webapp.epcis.records import check_unique_ids, event_record
 from webapp.epcis.upload import start_capture
-from webapp.errors import status_for
+from webapp.errors import headers_for, status_for
 from webapp.jobs.uploads import jobs
 
 bp = Blueprint("epcis", __name__, url_prefix="/epcis")
@@ -103,8 +102,9 @@ def _ledger_error(exc: LedgerError) -> Response:
         extra["field"] = exc.field
     if isinstance(exc, BatchRejected):
         extra["rejected"] = exc.to_dict()["rejected"]
-    status = 413 if isinstance(exc, EpcisCaptureLimitError) else status_for(exc)
-    return problem(status, type(exc).__name__, str(exc), **extra)
+    answer = problem(status_for(exc), type(exc).__name__, str(exc), **extra)
+    answer.headers.update(headers_for(exc))
+    return answer
 
 
 def _version(header: str) -> tuple[int, int, int] | None:
@@ -196,8 +196,7 @@ def capture_event() -> Any:
     namespaces = {**STANDARD_NAMESPACES, **context_namespaces(body["@context"])}
     record = event_record(body, namespaces, None, None)
     check_unique_ids(services.ledger(), [record])
-    key = services.accounts().custodial_key(services.ledger(), user.participant_id)
-    receipt = sign_and_append(services.ledger(), key, [record])[0]
+    receipt = services.custodial_keys().submit(user.participant_id, [record])[0]
     event_id = record["event"]["eventID"]
     resp = jsonify({"eventID": event_id, "eventHashID": record.get("event_hash"), "seq": receipt.seq,
                     "leafHash": receipt.leaf_hash.hex(), "duplicate": receipt.duplicate})

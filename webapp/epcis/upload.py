@@ -57,14 +57,14 @@ def start_capture(doc: EpcisDocument, participant_id: str) -> UploadJob:
     (before any job starts) when an event cannot be given an identity.
     """
     records = document_records(doc)
-    ledger, accounts = services.ledger(), services.accounts()
+    ledger, custodial_keys = services.ledger(), services.custodial_keys()
     table = jobs()
     job = table.start("epcis", participant_id, ledger.clock(), total=len(records))
 
     def work(job: UploadJob) -> None:
         job.begin("checking eventIDs", len(records))
         check_unique_ids(ledger, records, job.advance)
-        store(job, ledger, accounts, records, lambda i: f"event #{i}", event_receipt)
+        store(job, custodial_keys, records, lambda i: f"event #{i}", event_receipt)
 
     table.run_in_background(job, ledger, work)
     return job

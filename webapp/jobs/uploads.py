@@ -26,10 +26,10 @@ from typing import Any, Literal
 
 from flask import current_app
 
+from ledger.custodial_keys import CustodialKeys
 from ledger.errors import LedgerError
 from ledger.ingest import BatchRejected, Receipt
 from ledger.service import Ledger
-from webapp.accounts import Accounts
 from webapp.errors import status_for
 from webapp.jobs.files import JobFiles
 from webapp.jobs.table import JobTable
@@ -44,9 +44,6 @@ _OUTCOME: dict[str, str] = {"epcis": "captured", "records": "accepted"}
 
 MAX_JOBS = 1_000
 """Jobs held in memory per process; older ones are read from their job files."""
-
-SIGN_STEP = 100
-"""Rows signed between progress updates: the bar moves smoothly without a state built per row."""
 
 _EXTENSION_KEY = "upload_jobs"
 
@@ -173,7 +170,20 @@ def _problem(exc: LedgerError, record: str | None) -> dict[str, Any]:
     return out
 
 
-def store(job: UploadJob, ledger: Ledger, accounts: Accounts, records: list[dict[str, Any]], label: Label,
+class _UnitProgress:
+    """The custodial signer's progress phases on a job's bar, counted in the job's unit."""
+
+    def __init__(self, job: UploadJob) -> None:
+        self.job = job
+
+    def begin(self, phase: str, total: int) -> None:
+        self.job.begin(f"{phase} {self.job.unit}", total)
+
+    def advance(self, count: int) -> None:
+        self.job.advance(count)
+
+
+def store(job: UploadJob, custodial_keys: CustodialKeys, records: list[dict[str, Any]], label: Label,
           describe: Describe | None = None) -> None:
     """Sign ``records`` with the job participant's custodial key and append them all-or-nothing.
 
@@ -183,25 +193,18 @@ def store(job: UploadJob, ledger: Ledger, accounts: Accounts, records: list[dict
     by ``label``. A :class:`LedgerError` never escapes, so an upload always ends readable.
     """
     try:
-        key = accounts.custodial_key(ledger, job.participant_id)
-        job.begin(f"signing {job.unit}", len(records))
-        signed: list[dict[str, Any]] = []
-        for start in range(0, len(records), SIGN_STEP):
-            signed += [key.sign_record(r) for r in records[start:start + SIGN_STEP]]
-            job.advance(len(signed) - job.done)
-        job.begin(f"verifying and storing {job.unit}", len(records))
-        receipts = ledger.submit_many(signed, job.advance)
+        receipts = custodial_keys.submit(job.participant_id, records, _UnitProgress(job))
     except BatchRejected as exc:
-        job.reject(exc.errors, exc.total_bad, label, ledger.clock())
+        job.reject(exc.errors, exc.total_bad, label, custodial_keys.ledger.clock())
         return
     except LedgerError as exc:
         if len(records) == 1 and exc.record is not None:  # a batch of one raises its record's own error
-            job.reject([(0, exc)], 1, label, ledger.clock())
+            job.reject([(0, exc)], 1, label, custodial_keys.ledger.clock())
         else:
-            job.fail(exc, ledger.clock())
+            job.fail(exc, custodial_keys.ledger.clock())
         return
     kept = [describe(r, rc) for r, rc in zip(records, receipts)] if describe is not None else []
-    job.finish(receipts, kept, ledger.clock())
+    job.finish(receipts, kept, custodial_keys.ledger.clock())
 
 
 class UploadJobs:

@@ -1,16 +1,18 @@
-"""The consumer's view of an order as plain data: rendered as HTML and served as JSON."""
+"""The consumer's view of an order as plain data: rendered as HTML and served as JSON.
+
+The verification itself is the ledger's (:func:`ledger.verification.verify_order`); this
+shapes a verified order for the page and its JSON twin, and is what the order cache keeps.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
 from carbon_models import OrderFootprint
-from ledger.chain.errors import ChainError
 from ledger.footprints import scenarios_for
 from ledger.provenance import OrderView, RecordView
-from ledger.verification import verify_stored
-from webapp import services
-from webapp.chain_access import checkpoint_reader
+from ledger.service import Ledger
+from ledger.verification import OrderVerification
 
 
 def _place(loc: dict[str, Any] | None) -> str:
@@ -25,10 +27,8 @@ def _record_ref(view: RecordView) -> dict[str, Any]:
             "corrected_by": [c.seq for c in view.corrections]}
 
 
-def order_payload(view: OrderView) -> dict[str, Any]:
-    """Everything the order page shows, including a live verification of every record."""
-    ledger = services.ledger()
-    chain = checkpoint_reader()
+def order_payload(ledger: Ledger, view: OrderView, verification: OrderVerification) -> dict[str, Any]:
+    """Everything the order page shows, with the verification of every record."""
     shipments = []
     for v in view.shipments:
         rec = v.effective or v.stored.record
@@ -51,20 +51,9 @@ def order_payload(view: OrderView) -> dict[str, Any]:
     footprint = _footprint(view)
     if footprint is not None:
         footprint["scenarios"] = [sc.model_dump(mode="json") for sc in scenarios_for(ledger, view.footprints[-1])]
-    try:
-        verdicts = [verify_stored(ledger, stored, chain) for stored in view.all_records()]
-    except ChainError:  # the chain went away mid-page: verify everything else, and say so
-        chain = None
-        verdicts = [verify_stored(ledger, stored, None) for stored in view.all_records()]
     return {
         "order_id": view.order_id, "public_id": view.public_id, "shipments": shipments, "legs": legs, "hubs": hubs,
-        "footprint": footprint,
-        "verification": {
-            "chain_checked": chain is not None,
-            "all_verified": all(v.ok for v in verdicts),
-            "failed": [v.subject for v in verdicts if not v.ok],
-            "records": [{"seq": s.seq, "kind": s.kind, **v.to_dict()} for s, v in zip(view.all_records(), verdicts)],
-        },
+        "footprint": footprint, "verification": verification.to_dict(),
     }
 
 

@@ -10,10 +10,10 @@ import segno
 from flask import Blueprint, Response, abort, redirect, render_template, request, session, url_for
 
 from ledger.bundles import current_proof
+from ledger.order_cache import VerifiedOrder
 from ledger.provenance import find_order
 from ledger.records.public_ids import order_public_id
 from webapp import services
-from webapp.public.order_cache import VerifiedOrder
 
 bp = Blueprint("public", __name__, template_folder="templates")
 

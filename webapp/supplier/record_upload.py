@@ -58,9 +58,9 @@ def start_records(upload: RecordFile, participant_id: str) -> UploadJob:
     """
     if upload.problems:
         raise ValueError("a file with problems is answered in the request, never stored")
-    ledger, accounts = services.ledger(), services.accounts()
+    ledger, custodial_keys = services.ledger(), services.custodial_keys()
     table = jobs()
     job = table.start("records", participant_id, ledger.clock(), total=len(upload.records))
-    table.run_in_background(job, ledger, lambda job: store(job, ledger, accounts, upload.records,
+    table.run_in_background(job, ledger, lambda job: store(job, custodial_keys, upload.records,
                                                            upload.positions.__getitem__))
     return job

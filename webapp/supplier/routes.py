@@ -19,9 +19,9 @@ from ledger.record_files import normalise_record
 from webapp import services
 from webapp.auth import role_required
 from webapp.epcis.upload import read_document, start_capture
+from webapp.jobs.uploads import UploadJob, UploadKind, jobs
 from webapp.supplier.forms import FORMS, record_from_form
 from webapp.supplier.record_upload import read_records, start_records
-from webapp.jobs.uploads import UploadJob, UploadKind, jobs
 
 bp = Blueprint("supplier", __name__, url_prefix="/supplier", template_folder="templates")
 
@@ -60,8 +60,7 @@ def submit(kind: str) -> Any:
         pid = _participant()
         try:
             record = normalise_record(record_from_form(kind, values, pid), "form")
-            key = services.accounts().custodial_key(services.ledger(), pid)
-            receipt = services.ledger().submit(key.sign_record(record))
+            receipt = services.custodial_keys().submit_one(pid, record)
         except LedgerError as exc:
             field = (exc.field or "").replace("products[0]", "product").replace("fuel[0]", "fuel")
             if field and any(f.name == field or f.name.startswith(field + ".") for f in fields):

@@ -14,11 +14,11 @@ from ledger.migrations.append_only import REFUSE_FUNCTION, allow_changes, create
 
 revision = "0001_records"
 down_revision = None
-branch_labels = None
+branch_labels = ("ledger",)
 depends_on = None
 
 APPEND_ONLY_TABLES = ("records", "record_refs", "participants", "keys", "key_revocations")
-"""Frozen copy of ledger.models.APPEND_ONLY_TABLES as of this revision."""
+"""Frozen copy of ledger.tables.APPEND_ONLY_TABLES as of this revision."""
 
 seq_type = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
 

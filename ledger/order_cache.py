@@ -1,4 +1,4 @@
-"""The consumer's order page under load: verified once, re-checked against the store on every request.
+"""Verified orders under load: verified once, re-checked against the store on every request.
 
 Verifying an order from scratch costs ~25 ms of CPU (a signature, an inclusion proof and
 a checkpoint per record, the footprint's scenarios), which caps a two-core host at a few
@@ -13,8 +13,11 @@ So every request, hit or not, re-reads every shown record's stored bytes and lea
 re-hashes the bytes, and asks the log whether anything touching the order arrived since
 the page was verified (:meth:`ledger.service.Ledger.recheck`, one connection). Only when
 all of it matches is the earlier verification served; any difference verifies the order
-again from scratch, so an edited row shows as FAILED on the very next request. Pages
+again from scratch, so an edited row shows as FAILED on the very next request. Orders
 whose on-chain check could not be made are not kept, so they are retried.
+
+The cache knows nothing of pages: it is given how to reach the chain and how to present
+a verified order (``present``, e.g. the portal's page data), and keeps what that returns.
 """
 
 from __future__ import annotations
@@ -22,13 +25,17 @@ from __future__ import annotations
 import json
 import threading
 from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 from ledger import merkle
 from ledger.provenance import OrderView, order_view
 from ledger.service import Ledger
-from webapp.public.order_page import order_payload
+from ledger.verification import CheckpointReader, OrderVerification, verify_order
+
+Present = Callable[[OrderView, OrderVerification], dict[str, Any]]
+"""Turns a verified order into the JSON-safe data kept and served (the portal's page data)."""
 
 MAX_ENTRIES = 2_000
 """Orders kept per worker process: the page, its JSON and the data behind them are ~60 kB
@@ -37,7 +44,7 @@ an order, so ~120 MB at most. A lookup outside the hot set costs one full verifi
 
 @dataclass
 class VerifiedOrder:
-    """An order's page data as verified, with what must still hold for it to be served."""
+    """An order's presented data as verified, with what must still hold for it to be served."""
 
     public_id: str
     payload: dict[str, Any]
@@ -68,10 +75,14 @@ def _watched_refs(view: OrderView) -> tuple[tuple[str, str], ...]:
 
 
 class OrderCache:
-    """Verified order pages of one worker process, keyed by public id, least recently used out."""
+    """Verified orders of one process, keyed by public id, least recently used out."""
 
-    def __init__(self, ledger: Ledger, max_entries: int = MAX_ENTRIES) -> None:
+    def __init__(self, ledger: Ledger, chain: Callable[[], CheckpointReader | None], present: Present,
+                 max_entries: int = MAX_ENTRIES) -> None:
+        """``chain`` gives the registry reader to verify against (None: chain not reachable)."""
         self.ledger = ledger
+        self.chain = chain
+        self.present = present
         self.max_entries = max_entries
         self._entries: OrderedDict[str, VerifiedOrder] = OrderedDict()
         self._lock = threading.Lock()
@@ -102,14 +113,14 @@ class OrderCache:
         view = self._view(public_id)
         if view is None:
             return None
-        payload = order_payload(view)
+        verification = verify_order(self.ledger, view, self.chain())
         records = view.all_records()
-        pending = [r["seq"] for r in payload["verification"]["records"] if r["anchored"] is False]
+        pending = verification.pending
         entry = VerifiedOrder(
-            public_id=public_id, payload=payload, seqs=tuple(s.seq for s in records),
+            public_id=public_id, payload=self.present(view, verification), seqs=tuple(s.seq for s in records),
             fingerprint=tuple((s.leaf_hash, merkle.leaf_hash(s.envelope_bytes)) for s in records),
             refs=_watched_refs(view), since=head.size, first_pending=min(pending) if pending else None,
-            keep=payload["verification"]["chain_checked"],
+            keep=verification.chain_checked,
         )
         if entry.keep:
             with self._lock:

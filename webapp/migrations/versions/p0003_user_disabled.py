@@ -3,8 +3,8 @@
 A column rather than deleting the row, so the account's API tokens and the audit reports
 it made keep naming an existing user, and an admin can enable it again.
 
-Revision ID: 0008_portal_user_disabled
-Revises: 0007_epcis_epc_refs
+Revision ID: p0003_user_disabled
+Revises: p0002_audit_reports
 Create Date: 2026-12-01
 """
 
@@ -13,8 +13,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0008_portal_user_disabled"
-down_revision = "0007_epcis_epc_refs"
+revision = "p0003_user_disabled"
+down_revision = "p0002_audit_reports"
 branch_labels = None
 depends_on = None
 

@@ -6,8 +6,8 @@ decoding every event; this adds the same refs for the events already in the log.
 ``record_refs`` stays append-only. Calls the live ``backfill`` on purpose: it is idempotent and
 always writes the current canonical form, which is what queries compare with.
 
-Revision ID: 0007_epcis_epc_refs
-Revises: 0006_audit_reports
+Revision ID: 0005_epcis_epc_refs
+Revises: 0004_custodial_keys
 Create Date: 2026-11-23
 """
 
@@ -17,8 +17,8 @@ from alembic import op
 
 from ledger.epcis_index import backfill
 
-revision = "0007_epcis_epc_refs"
-down_revision = "0006_audit_reports"
+revision = "0005_epcis_epc_refs"
+down_revision = "0004_custodial_keys"
 branch_labels = None
 depends_on = None
 

@@ -1,7 +1,7 @@
 """Audit reports kept by the portal, each fixed by an ``audit_report`` record in the log.
 
-Revision ID: 0006_audit_reports
-Revises: 0004_portal_accounts
+Revision ID: p0002_audit_reports
+Revises: p0001_accounts
 Create Date: 2026-11-22
 """
 
@@ -10,8 +10,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0006_audit_reports"
-down_revision = "0004_portal_accounts"
+revision = "p0002_audit_reports"
+down_revision = "p0001_accounts"
 branch_labels = None
 depends_on = None
 

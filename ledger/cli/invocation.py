@@ -1,4 +1,4 @@
-"""What every command shares: the configuration and the translation of errors to exits."""
+"""What every command shares: the configuration it runs on, and the translation of errors to exit codes."""
 
 from __future__ import annotations
 

@@ -1,8 +1,8 @@
-"""Portal accounts: people who log in, their API tokens, and custodial signing keys.
+"""The portal's own tables: people who log in, their API tokens, and the audit reports it keeps.
 
-These are the portal's own state, not ledger records: they are never hashed into the
-log. Custodial private keys are stored encrypted (AES-GCM) so a database dump alone does
-not let anyone sign as a supplier.
+These are the portal's state, not ledger records: they are never hashed into the log
+(an audit report is fixed by an ``audit_report`` record, but the report itself is kept
+here). Their migrations are the portal's own (:mod:`webapp.migrations`).
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from sqlalchemy import DateTime, ForeignKey, LargeBinary, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ledger.db import Base
-from ledger.models import SeqType
+from ledger.tables import SeqType
 
 
 class UserRow(Base):
@@ -36,18 +36,6 @@ class ApiTokenRow(Base):
     token_hash: Mapped[bytes] = mapped_column(LargeBinary(32), primary_key=True)
     username: Mapped[str] = mapped_column(String(100), ForeignKey("portal_users.username"), index=True)
     label: Mapped[str] = mapped_column(String(100))
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-
-
-class CustodialKeyRow(Base):
-    """A participant's signing key held by the portal, encrypted with the portal's key."""
-
-    __tablename__ = "portal_custodial_keys"
-
-    participant_id: Mapped[str] = mapped_column(String(200), primary_key=True)
-    key_id: Mapped[str] = mapped_column(String(64))
-    nonce: Mapped[bytes] = mapped_column(LargeBinary(12))
-    ciphertext: Mapped[bytes] = mapped_column(LargeBinary)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
 

@@ -11,7 +11,7 @@ import pytest
 from carbon_models import OrderFootprint
 from carbon_models.estimator import TrainConfig, build_training_set, save_model, train_estimator
 from carbon_models.estimator.simulator import simulate_fleet
-from ledger import demo, footprints
+from ledger import demo_supply_chain, footprints
 from ledger.errors import NotFoundError, SchemaError
 from ledger.estimators import MODELS_DIR, load_registered, register_model, training_legs
 from ledger.records.signing import SigningKey
@@ -45,7 +45,7 @@ def test_register_load_and_use_in_a_recorded_footprint(ledger: Ledger, trained: 
     assert ledger.record(receipt.seq).record["card"]["model_hash"] == model_hash
     assert register_model(ledger, home, trained)[1].duplicate  # registering twice adds nothing
     estimator = load_registered(ledger, home, model_hash)
-    demo.load(ledger, tmp_path / "demo-keys")
+    demo_supply_chain.load(ledger, tmp_path / "demo-keys")
     fp = ledger.record(footprints.record_footprint(ledger, "ORD-ELEC-2001", estimator=estimator).seq)
     result = OrderFootprint.from_record_result(fp.record["result"])
     assert result.estimator_model_hash == model_hash

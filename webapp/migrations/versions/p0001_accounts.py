@@ -1,7 +1,8 @@
-"""Portal users, API tokens (hashed) and custodial keys (encrypted).
+"""Portal users and API tokens (hashed): the first migration of the portal's own branch.
 
-Revision ID: 0004_portal_accounts
-Revises: 0003_checkpoints
+Revision ID: p0001_accounts
+Revises:
+Depends on: 0001_records
 Create Date: 2026-11-22
 """
 
@@ -10,10 +11,10 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0004_portal_accounts"
-down_revision = "0003_checkpoints"
-branch_labels = None
-depends_on = None
+revision = "p0001_accounts"
+down_revision = None
+branch_labels = ("portal",)
+depends_on = "0001_records"
 
 
 def upgrade() -> None:
@@ -33,17 +34,8 @@ def upgrade() -> None:
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
     )
     op.create_index("ix_portal_api_tokens_username", "portal_api_tokens", ["username"])
-    op.create_table(
-        "portal_custodial_keys",
-        sa.Column("participant_id", sa.String(200), primary_key=True),
-        sa.Column("key_id", sa.String(64), nullable=False),
-        sa.Column("nonce", sa.LargeBinary(12), nullable=False),
-        sa.Column("ciphertext", sa.LargeBinary(), nullable=False),
-        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
-    )
 
 
 def downgrade() -> None:
-    op.drop_table("portal_custodial_keys")
     op.drop_table("portal_api_tokens")
     op.drop_table("portal_users")
