@@ -18,12 +18,26 @@ from __future__ import annotations
 import json
 import math
 import re
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
 from carbon_models.errors import DistanceError, UnknownLocationError
-from carbon_models.estimation import ResolvedDistance
-from ledger.records.schemas import Location, TransportLegRecord
+from carbon_models.inputs import Location, TransportLeg
+
+DistanceBasis = Literal["actual", "SFD", "GCD"]
+"""How a leg's distance was obtained: reported by the carrier, shortest feasible
+distance (e.g. a computed sea route), or great-circle distance with the GLEC adjustment."""
+
+
+@dataclass(frozen=True)
+class ResolvedDistance:
+    """A leg's distance as the engine uses it, with where it came from."""
+
+    km: float
+    basis: DistanceBasis
+
 
 EARTH_RADIUS_KM = 6371.0088
 """Mean Earth radius (IUGG R1), the usual sphere for great-circle distances."""
@@ -128,7 +142,7 @@ def sea_route_km(origin: tuple[float, float], destination: tuple[float, float]) 
     return float(route["properties"]["length"])
 
 
-def resolve_distance(leg: TransportLegRecord) -> ResolvedDistance:
+def resolve_distance(leg: TransportLeg) -> ResolvedDistance:
     """The distance the engine uses for ``leg``, with its basis.
 
     Raises :class:`UnknownLocationError` when no distance is reported and a location

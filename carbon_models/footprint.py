@@ -3,7 +3,7 @@
 Per leg, in order of data quality:
 
 * primary data (``fuel`` on the record): energy x fuel factor, TTW and WTT apart;
-* an estimate from a :class:`~carbon_models.estimation.LegEstimator`, when one is given
+* an estimate from a :class:`~carbon_models.leg_estimates.LegEstimator`, when one is given
   and answers for the leg: its P50 (WTW), with its P10/P90;
 * otherwise modelled: payload (t) x distance (km) x the vehicle class's intensity.
 
@@ -18,13 +18,12 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import Any
 
 import numpy as np
-from pydantic import BaseModel, ValidationError
 
 from carbon_models.batch import IntensityTable, modelled_emissions
-from carbon_models.distance import resolve_distance
+from carbon_models.distance import ResolvedDistance, resolve_distance
 from carbon_models.errors import (
     AllocationError,
     FootprintError,
@@ -32,8 +31,9 @@ from carbon_models.errors import (
     UnknownShipmentError,
     UnknownVehicleClassError,
 )
-from carbon_models.estimation import LegEstimate, LegEstimator, ResolvedDistance
 from carbon_models.factors import FactorSet, VehicleClass, load_factor_set
+from carbon_models.inputs import HubOperation, Shipment, TransportLeg, validate_inputs
+from carbon_models.leg_estimates import LegEstimate, LegEstimator
 from carbon_models.results import (
     Emissions,
     HubFootprint,
@@ -43,11 +43,6 @@ from carbon_models.results import (
     Uncertainty,
     rnd,
     rnd_share,
-)
-from ledger.records.schemas import (
-    HubOperationRecord,
-    ShipmentRecord,
-    TransportLegRecord,
 )
 
 METHOD_VERSION = "carbonledger-iso14083/1.0"
@@ -70,12 +65,10 @@ UNCERTAINTY_ASSUMPTION = (
     "elements' quantiles, i.e. assume errors fully correlated (conservative)."
 )
 
-R = TypeVar("R", bound=BaseModel)
-
 
 @dataclass
 class _Leg:
-    record: TransportLegRecord
+    record: TransportLeg
     vehicle: VehicleClass
     distance: ResolvedDistance
     method: str = "modelled"
@@ -85,35 +78,6 @@ class _Leg:
     p10: float = 0.0
     p90: float = 0.0
     factors: list[str] = field(default_factory=list)
-
-
-def _label(data: Any, key: str, kind: str, n: int) -> str:
-    if isinstance(data, BaseModel):
-        return str(getattr(data, key))
-    if isinstance(data, Mapping) and isinstance(data.get(key), str):
-        return data[key]
-    return f"{kind}[{n}]"
-
-
-def _validate(items: Iterable[Any], model: type[R], key: str, kind: str) -> list[R]:
-    """Records as ``model`` instances; dicts are validated, errors name record and field."""
-    out = []
-    for n, item in enumerate(items):
-        if isinstance(item, model):
-            out.append(item)
-            continue
-        label = _label(item, key, kind, n)
-        if not isinstance(item, Mapping):
-            raise InvalidRecordError(f"expected a {kind} record object, got {type(item).__name__}", record=label)
-        try:
-            out.append(model.model_validate(dict(item)))
-        except ValidationError as exc:
-            first = exc.errors()[0]
-            path = ""
-            for part in first["loc"]:
-                path += f"[{part}]" if isinstance(part, int) else (f".{part}" if path else str(part))
-            raise InvalidRecordError(first["msg"], record=label, field=path or None) from None
-    return out
 
 
 def _unique(records: Sequence[Any], key: str) -> dict[str, Any]:
@@ -126,7 +90,7 @@ def _unique(records: Sequence[Any], key: str) -> dict[str, Any]:
     return out
 
 
-def _vehicle(leg: TransportLegRecord, fs: FactorSet) -> VehicleClass:
+def _vehicle(leg: TransportLeg, fs: FactorSet) -> VehicleClass:
     vc = fs.vehicle_class(leg.vehicle)
     if vc is None:
         raise UnknownVehicleClassError(
@@ -154,7 +118,7 @@ def _fuel_emissions(fuel: Sequence[Any], fs: FactorSet, record: str) -> tuple[fl
     return math.fsum(ttw), math.fsum(wtt), used
 
 
-def _prepare_legs(legs: Sequence[TransportLegRecord], fs: FactorSet) -> list[_Leg]:
+def _prepare_legs(legs: Sequence[TransportLeg], fs: FactorSet) -> list[_Leg]:
     prepared = []
     for leg in legs:
         vehicle = _vehicle(leg, fs)
@@ -220,13 +184,13 @@ def _intensity_table(fs: FactorSet) -> IntensityTable:
     return cached[1]
 
 
-def leg_emissions(leg: TransportLegRecord | Mapping[str, Any], factor_set: FactorSet | str | None = None) -> LegFootprint:
+def leg_emissions(leg: TransportLeg | Mapping[str, Any], factor_set: FactorSet | str | None = None) -> LegFootprint:
     """Whole-vehicle emissions of one leg (no allocation: ``share`` is 1).
 
     Raises :class:`FootprintError` subclasses for bad input, like :func:`footprint_order`.
     """
     fs = factor_set if isinstance(factor_set, FactorSet) else load_factor_set(factor_set)
-    (record,) = _validate([leg], TransportLegRecord, "leg_id", "legs")
+    (record,) = validate_inputs([leg], TransportLeg, "legs")
     (item,) = _prepare_legs([record], fs)
     _compute_legs([item], fs, None)
     return _leg_result(item, record.payload_kg, list(record.shipment_ids))
@@ -255,7 +219,7 @@ def _leg_result(item: _Leg, mass: float, shipment_ids: list[str]) -> LegFootprin
     )
 
 
-def _hub_result(hub: HubOperationRecord, fs: FactorSet, mass: float, shipment_ids: list[str]) -> tuple[HubFootprint, float, float]:
+def _hub_result(hub: HubOperation, fs: FactorSet, mass: float, shipment_ids: list[str]) -> tuple[HubFootprint, float, float]:
     ttw, wtt, factors = 0.0, 0.0, []
     if hub.fuel:
         ttw, wtt, factors = _fuel_emissions(hub.fuel, fs, hub.hub_id)
@@ -279,7 +243,7 @@ def _hub_result(hub: HubOperationRecord, fs: FactorSet, mass: float, shipment_id
     return result, ttw * share, wtt * share
 
 
-def _check_load(record_id: str, ids: Sequence[str], shipments: Mapping[str, ShipmentRecord], capacity: float,
+def _check_load(record_id: str, ids: Sequence[str], shipments: Mapping[str, Shipment], capacity: float,
                 capacity_field: str) -> None:
     seen = set()
     for n, sid in enumerate(ids):
@@ -296,9 +260,9 @@ def _check_load(record_id: str, ids: Sequence[str], shipments: Mapping[str, Ship
 
 
 def footprint_order(
-    shipments: Iterable[ShipmentRecord | Mapping[str, Any]],
-    legs: Iterable[TransportLegRecord | Mapping[str, Any]],
-    hubs: Iterable[HubOperationRecord | Mapping[str, Any]] = (),
+    shipments: Iterable[Shipment | Mapping[str, Any]],
+    legs: Iterable[TransportLeg | Mapping[str, Any]],
+    hubs: Iterable[HubOperation | Mapping[str, Any]] = (),
     factor_set: FactorSet | str | None = None,
     estimator: LegEstimator | None = None,
     *,
@@ -309,13 +273,14 @@ def footprint_order(
     ``shipments`` may include other orders' shipments that share the order's vehicles;
     ``order_id`` picks the order (needed only when more than one is present). Every
     shipment a leg or hub lists must be given. Legs and hubs carrying none of the order's
-    shipments are ignored. Raises :class:`FootprintError` subclasses naming the record and
-    field for any bad input.
+    shipments are ignored. Inputs are typed or dicts (also in record form, see
+    :mod:`carbon_models.inputs`). Raises :class:`FootprintError` subclasses naming the
+    record and field for any bad input.
     """
     fs = factor_set if isinstance(factor_set, FactorSet) else load_factor_set(factor_set)
-    ship_list = _validate(shipments, ShipmentRecord, "shipment_id", "shipments")
-    leg_list = _validate(legs, TransportLegRecord, "leg_id", "legs")
-    hub_list = _validate(hubs, HubOperationRecord, "hub_id", "hubs")
+    ship_list = validate_inputs(shipments, Shipment, "shipments")
+    leg_list = validate_inputs(legs, TransportLeg, "legs")
+    hub_list = validate_inputs(hubs, HubOperation, "hubs")
     if not ship_list:
         raise InvalidRecordError("no shipments given", field="shipments")
     by_id = _unique(ship_list, "shipment_id")

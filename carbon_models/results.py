@@ -12,7 +12,7 @@ from typing import Any, Literal
 import rfc8785
 from pydantic import BaseModel, ConfigDict
 
-from carbon_models.estimation import DistanceBasis
+from carbon_models.distance import DistanceBasis
 
 DECIMALS = 6
 """kg CO2e to the milligram, t·km and km to the metre-kilogram: far below any factor's

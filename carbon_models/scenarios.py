@@ -17,9 +17,9 @@ from pydantic import BaseModel, ConfigDict
 from carbon_models.distance import location_point, sea_route_km
 from carbon_models.errors import FootprintError
 from carbon_models.factors import FactorSet, load_factor_set
-from carbon_models.footprint import _validate, footprint_order
+from carbon_models.footprint import footprint_order
+from carbon_models.inputs import HubOperation, Shipment, TransportLeg, validate_inputs
 from carbon_models.results import OrderFootprint, rnd
-from ledger.records.schemas import HubOperationRecord, ShipmentRecord, TransportLegRecord
 
 SPEEDS_KMH = {"road": 60.0, "rail": 40.0, "sea": 30.0, "air": 700.0, "inland_waterway": 15.0}
 """Average door-to-door speeds (km/h) used for added transit time. Assumptions: a long-haul
@@ -55,18 +55,19 @@ def _hours(km: float, mode: str) -> float:
     return km / SPEEDS_KMH[mode]
 
 
-def _copy(leg: TransportLegRecord, **update: Any) -> TransportLegRecord:
-    return TransportLegRecord.model_validate({**leg.model_dump(), **update})
+def _copy(leg: TransportLeg, **update: Any) -> TransportLeg:
+    """A validated copy of ``leg`` with ``update`` applied, of the same type (a ledger record stays one)."""
+    return type(leg).model_validate({**leg.model_dump(), **update})
 
 
-Rewrite = Callable[[TransportLegRecord, OrderFootprint], tuple[TransportLegRecord, float] | None]
+Rewrite = Callable[[TransportLeg, OrderFootprint], tuple[TransportLeg, float] | None]
 
 
 def _road_to_rail(fs: FactorSet, threshold_km: float) -> tuple[Rewrite | None, str | None]:
     if fs.vehicle_class(RAIL_CLASS) is None:
         return None, f"factor set {fs.id} has no {RAIL_CLASS} class"
 
-    def rewrite(leg: TransportLegRecord, base: OrderFootprint) -> tuple[TransportLegRecord, float] | None:
+    def rewrite(leg: TransportLeg, base: OrderFootprint) -> tuple[TransportLeg, float] | None:
         km = next(x.distance_km for x in base.legs if x.leg_id == leg.leg_id)
         if leg.mode != "road" or km < threshold_km:
             return None
@@ -79,7 +80,7 @@ def _air_to_sea(fs: FactorSet) -> tuple[Rewrite | None, str | None]:
     if fs.vehicle_class(SEA_CLASS) is None:
         return None, f"factor set {fs.id} has no {SEA_CLASS} class"
 
-    def rewrite(leg: TransportLegRecord, base: OrderFootprint) -> tuple[TransportLegRecord, float] | None:
+    def rewrite(leg: TransportLeg, base: OrderFootprint) -> tuple[TransportLeg, float] | None:
         if leg.mode != "air":
             return None
         a = location_point(leg.origin, "sea", record=leg.leg_id, field="origin")
@@ -95,7 +96,7 @@ def _electric_van(fs: FactorSet) -> tuple[Rewrite | None, str | None]:
     if fs.vehicle_class(EVAN_CLASS) is None:
         return None, f"factor set {fs.id} has no {EVAN_CLASS} class"
 
-    def rewrite(leg: TransportLegRecord, base: OrderFootprint) -> tuple[TransportLegRecord, float] | None:
+    def rewrite(leg: TransportLeg, base: OrderFootprint) -> tuple[TransportLeg, float] | None:
         if not leg.vehicle.startswith("van_") or leg.vehicle == EVAN_CLASS:
             return None
         km = next(x.distance_km for x in base.legs if x.leg_id == leg.leg_id)
@@ -110,7 +111,7 @@ def _hvo(fs: FactorSet) -> tuple[Rewrite | None, str | None]:
     except FootprintError as exc:
         return None, exc.message
 
-    def rewrite(leg: TransportLegRecord, base: OrderFootprint) -> tuple[TransportLegRecord, float] | None:
+    def rewrite(leg: TransportLeg, base: OrderFootprint) -> tuple[TransportLeg, float] | None:
         res = next(x for x in base.legs if x.leg_id == leg.leg_id)
         if leg.mode != "road" or res.energy_carrier != "diesel":
             return None
@@ -133,9 +134,9 @@ _ASSUMPTIONS = {
 
 
 def simulate(
-    shipments: Iterable[ShipmentRecord | Mapping[str, Any]],
-    legs: Iterable[TransportLegRecord | Mapping[str, Any]],
-    hubs: Iterable[HubOperationRecord | Mapping[str, Any]] = (),
+    shipments: Iterable[Shipment | Mapping[str, Any]],
+    legs: Iterable[TransportLeg | Mapping[str, Any]],
+    hubs: Iterable[HubOperation | Mapping[str, Any]] = (),
     factor_set: FactorSet | str | None = None,
     *,
     order_id: str | None = None,
@@ -143,9 +144,9 @@ def simulate(
 ) -> list[ScenarioResult]:
     """Every scenario for one order, in a fixed order; raises :class:`FootprintError` for bad input."""
     fs = factor_set if isinstance(factor_set, FactorSet) else load_factor_set(factor_set)
-    ship_list = _validate(shipments, ShipmentRecord, "shipment_id", "shipments")
-    leg_list = _validate(legs, TransportLegRecord, "leg_id", "legs")
-    hub_list = _validate(hubs, HubOperationRecord, "hub_id", "hubs")
+    ship_list = validate_inputs(shipments, Shipment, "shipments")
+    leg_list = validate_inputs(legs, TransportLeg, "legs")
+    hub_list = validate_inputs(hubs, HubOperation, "hubs")
     base = footprint_order(ship_list, leg_list, hub_list, fs, order_id=order_id)
     relevant = {x.leg_id for x in base.legs}
     builders = {

@@ -19,10 +19,10 @@ from typing import Any
 
 import rfc8785
 
-from carbon_models import FootprintError, footprint_order
 from ledger.audit import Finding, check_consistency
-from ledger.errors import NotFoundError
-from ledger.footprints import recorded_inputs
+from ledger.errors import FootprintInputError, NotFoundError
+from ledger.footprint_inputs import OrderRecords
+from ledger.footprint_records import recorded_inputs
 from ledger.provenance import order_view
 from ledger.service import Ledger, StoredRecord
 from ledger.verification import CheckpointReader, chain_root, verify_stored
@@ -182,12 +182,9 @@ def _check_footprint(ledger: Ledger, stored: StoredRecord, subject: str, add: Ca
         return
     result = record["result"]
     try:
-        again = footprint_order(
-            [c for c in contents if c["kind"] == "shipment"], [c for c in contents if c["kind"] == "transport_leg"],
-            [c for c in contents if c["kind"] == "hub_operation"],
-            factor_set=result.get("factor_set_id"), order_id=record["order_id"],
-        )
-    except FootprintError as exc:
+        again = OrderRecords.from_contents(contents).footprint(result.get("factor_set_id"),
+                                                               order_id=record["order_id"])
+    except FootprintInputError as exc:
         add(Finding(subject, "footprint recomputation", "recomputes from its inputs", f"fails: {exc}"))
         return
     report.footprints_recomputed += 1

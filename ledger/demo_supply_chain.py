@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ledger.footprints import record_footprint
+from ledger.footprint_records import record_footprint
 from ledger.ingest import Receipt
 from ledger.records.signing import SigningKey
 from ledger.service import Ledger

@@ -8,32 +8,16 @@ correctly. The portal and CLI turn these, and only these, into 4xx answers / exi
 
 from __future__ import annotations
 
+from carbon_models.errors import ReportedError
 
-class LedgerError(Exception):
-    """Base of every error the ledger reports to a user."""
 
-    def __init__(self, message: str, *, record: str | None = None, field: str | None = None) -> None:
-        super().__init__(message)
-        self.message = message
-        self.record = record
-        self.field = field
+class LedgerError(ReportedError):
+    """Base of every error the ledger reports to a user.
 
-    def __str__(self) -> str:
-        where = []
-        if self.record is not None:
-            where.append(f"record {self.record}")
-        if self.field is not None:
-            where.append(f"field {self.field}")
-        return f"{', '.join(where)}: {self.message}" if where else self.message
-
-    def to_dict(self) -> dict[str, str]:
-        """The JSON shape of this error in API answers and ``--json`` output."""
-        out = {"error": type(self).__name__, "message": self.message}
-        if self.record is not None:
-            out["record"] = self.record
-        if self.field is not None:
-            out["field"] = self.field
-        return out
+    Its message, record, field, ``str()`` and ``to_dict()`` are those of
+    :class:`~carbon_models.errors.ReportedError`, shared with carbon_models' errors so both
+    read alike; a carbon_models error is not a ``LedgerError`` (see :class:`FootprintInputError`).
+    """
 
 
 class SchemaError(LedgerError, ValueError):
@@ -66,3 +50,22 @@ class ConflictError(LedgerError, ValueError):
 
 class NotInitialisedError(LedgerError, RuntimeError):
     """The ledger's database or service key is missing: run ``carbonledger init``."""
+
+
+class FootprintInputError(LedgerError, ValueError):
+    """A footprint or model input was refused by carbon_models; carries its message, record and field.
+
+    carbon_models has its own error base, so the ledger turns its errors into this one
+    (in :mod:`ledger.footprint_inputs`) wherever it calls carbon_models for a user; the CLI
+    and the portal then report them like every other bad input. ``to_dict()["error"]``
+    stays the name of carbon_models' error (``InvalidRecordError``, ``ModelIntegrityError``...),
+    the name API clients and scripts have always seen.
+    """
+
+    def __init__(self, message: str, *, record: str | None = None, field: str | None = None,
+                 error: str | None = None) -> None:
+        super().__init__(message, record=record, field=field)
+        self.error = error or type(self).__name__
+
+    def to_dict(self) -> dict[str, str]:
+        return {**super().to_dict(), "error": self.error}

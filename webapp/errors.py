@@ -22,6 +22,7 @@ from ledger.chain.errors import (
 from ledger.epcis.errors import EpcisCaptureLimitError, EpcisError, EpcisUnsupportedError
 from ledger.errors import (
     ConflictError,
+    FootprintInputError,
     LedgerError,
     NotAuthorisedError,
     NotFoundError,
@@ -65,7 +66,8 @@ STATUS: dict[type[LedgerError], int] = {
     EpcisUnsupportedError: 400,  # valid EPCIS we refuse to hash rather than guess: still the request's feature
     EpcisCaptureLimitError: 413,  # EPCIS 2.0 CaptureLimitExceededException
     ApiInputError: 400,
-    AuditScopeError: 422,
+    AuditScopeError: 400,
+    FootprintInputError: 400,  # carbon_models refused an input (the record and field named)
     # who sent it may not
     UnknownKeyError: 403,
     RevokedKeyError: 403,

@@ -24,8 +24,8 @@ from functools import lru_cache
 
 import numpy as np
 
-from carbon_models.estimation import ResolvedDistance
-from ledger.records.schemas import Location, TransportLegRecord
+from carbon_models.distance import ResolvedDistance
+from carbon_models.inputs import Location, TransportLeg
 
 SMOOTHING = 20.0
 """Pseudo-count of the prior in target encoding: a carrier with 20 legs is half-trusted."""
@@ -96,7 +96,7 @@ class RawFeatures:
         )
 
 
-def raw_features(legs: Sequence[TransportLegRecord], distances: Sequence[ResolvedDistance]) -> RawFeatures:
+def raw_features(legs: Sequence[TransportLeg], distances: Sequence[ResolvedDistance]) -> RawFeatures:
     """Extract features; raises ``ValueError`` if the two sequences differ in length."""
     if len(legs) != len(distances):
         raise ValueError(f"got {len(legs)} legs but {len(distances)} distances")

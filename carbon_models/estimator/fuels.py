@@ -28,7 +28,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass, replace
 from functools import lru_cache
 
-from ledger.records.schemas import FuelUse
+from carbon_models.inputs import FuelUse
 
 KWH_PER_TJ = 1.0 / 3.6e-6
 """Exact: 1 kWh = 3.6 MJ."""

@@ -15,15 +15,15 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from carbon_models.errors import CarbonModelError
 from carbon_models.estimator.hashing import BOOSTER_NAMES, METADATA_FILE, content_hash
 from carbon_models.estimator.predict import LightGBMLegEstimator
-from ledger.errors import LedgerError
 
 FORMAT = "carbonledger.leg-estimator/1"
 """Value of ``metadata["format"]``; bump when the layout or the feature schema changes meaning."""
 
 
-class ModelIntegrityError(LedgerError, ValueError):
+class ModelIntegrityError(CarbonModelError, ValueError):
     """A model directory does not hash to what it claims, or to what the caller expected.
 
     ``expected`` and ``calculated`` carry the two hashes when both are known.

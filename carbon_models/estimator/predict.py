@@ -16,17 +16,18 @@ from collections.abc import Sequence
 import lightgbm as lgb
 import numpy as np
 
-from carbon_models.estimation import LegEstimate, ResolvedDistance
+from carbon_models.distance import ResolvedDistance
 from carbon_models.estimator.features import FEATURES, QUANTILE_FEATURES, FeatureEncoder, raw_features
 from carbon_models.estimator.hashing import BOOSTER_NAMES, QUANTILE_NAMES, content_hash
-from ledger.records.schemas import TransportLegRecord
+from carbon_models.inputs import TransportLeg
+from carbon_models.leg_estimates import LegEstimate
 
 QUANTILES = (0.1, 0.5, 0.9)
 QUANTILE_COLUMNS = [FEATURES.index(f) for f in QUANTILE_FEATURES]
 
 
 class LightGBMLegEstimator:
-    """Implements :class:`carbon_models.estimation.LegEstimator`.
+    """Implements :class:`carbon_models.leg_estimates.LegEstimator`.
 
     Build with :func:`carbon_models.estimator.train.train_estimator` or load with
     :func:`carbon_models.estimator.model.load_model`. ``booster_texts`` are the LightGBM
@@ -69,7 +70,7 @@ class LightGBMLegEstimator:
         out.sort(axis=1)
         return out
 
-    def estimate_array(self, legs: Sequence[TransportLegRecord],
+    def estimate_array(self, legs: Sequence[TransportLeg],
                        distances: Sequence[ResolvedDistance]) -> tuple[np.ndarray, np.ndarray]:
         """(n, 3) kg CO2e quantiles and the mask of legs that could be estimated (NaN rows elsewhere)."""
         raw = raw_features(legs, distances)
@@ -82,7 +83,7 @@ class LightGBMLegEstimator:
         ok &= np.isfinite(kg).all(axis=1)
         return kg, ok
 
-    def estimate_legs(self, legs: Sequence[TransportLegRecord],
+    def estimate_legs(self, legs: Sequence[TransportLeg],
                       distances: Sequence[ResolvedDistance]) -> list[LegEstimate | None]:
         """One WTW kg CO2e estimate per leg; ``None`` for an unknown mode or vehicle class or a
         non-positive distance. Raises ``ValueError`` if the sequences differ in length."""

@@ -21,9 +21,9 @@ from datetime import datetime, timedelta, timezone
 
 import numpy as np
 
-from carbon_models.estimation import ResolvedDistance
+from carbon_models.distance import ResolvedDistance
 from carbon_models.estimator.fuels import VEHICLE_FUEL, default_profiles
-from ledger.records.schemas import FuelUse, Location, TransportLegRecord
+from carbon_models.inputs import FuelUse, Location, TransportLeg
 
 
 @dataclass(frozen=True)
@@ -155,7 +155,7 @@ def _resolved(true_km: float, rng: np.random.Generator, bases: tuple[str, ...]) 
     return ResolvedDistance(km=round(min(km, 40_000.0), 1), basis=basis)  # type: ignore[arg-type]
 
 
-def simulate_fleet(n: int, rng: np.random.Generator) -> tuple[list[TransportLegRecord], list[ResolvedDistance]]:
+def simulate_fleet(n: int, rng: np.random.Generator) -> tuple[list[TransportLeg], list[ResolvedDistance]]:
     """``n`` legs with primary fuel data, ordered by departure, and their resolved distances.
 
     Mode mix: 70 % road, 10 % rail, 10 % sea, 10 % air. Raises ``ValueError`` if ``n < 1``.
@@ -165,7 +165,7 @@ def simulate_fleet(n: int, rng: np.random.Generator) -> tuple[list[TransportLegR
     carriers = _Carriers(rng)
     modes = rng.choice(["road", "rail", "sea", "air"], size=n, p=[0.7, 0.1, 0.1, 0.1])
     offsets = np.sort(rng.uniform(0.0, SPAN_DAYS, size=n))
-    legs: list[TransportLegRecord] = []
+    legs: list[TransportLeg] = []
     dists: list[ResolvedDistance] = []
     for i in range(n):
         departure = START + timedelta(days=float(offsets[i]))
@@ -176,7 +176,7 @@ def simulate_fleet(n: int, rng: np.random.Generator) -> tuple[list[TransportLegR
 
 
 def _one_leg(i: int, mode: str, departure: datetime, carriers: _Carriers,
-             rng: np.random.Generator) -> tuple[TransportLegRecord, ResolvedDistance]:
+             rng: np.random.Generator) -> tuple[TransportLeg, ResolvedDistance]:
     carrier = carriers.pick(mode, rng)
     month = departure.month
     reefer = bool(rng.random() < 0.15)
@@ -246,8 +246,8 @@ def _one_leg(i: int, mode: str, departure: datetime, carriers: _Carriers,
     else:
         use = FuelUse(type="diesel", amount=round(kwh / fuel.kwh_per_unit["l"], 2), unit="l")
     dist = _resolved(true_km, rng, bases)
-    leg = TransportLegRecord(
-        kind="transport_leg", leg_id=f"SIM-{i:07d}", shipment_ids=[f"SIM-SH-{i:07d}"], mode=mode,  # type: ignore[arg-type]
+    leg = TransportLeg(
+        leg_id=f"SIM-{i:07d}", shipment_ids=[f"SIM-SH-{i:07d}"], mode=mode,  # type: ignore[arg-type]
         vehicle=vehicle, origin=origin, destination=dest,
         distance_km=dist.km if dist.basis == "actual" else None,
         payload_kg=round(payload_t * 1000.0, 1), fuel=[use],

@@ -1,7 +1,8 @@
 """``carbonledger footprint`` and ``carbonledger factors``: the footprint engine from the shell.
 
-Pure computation over a JSON file; no database is opened. Bad input exits 2 with a message
-naming the record and field (``FootprintError`` from ``carbon_models``), never a traceback.
+Pure computation over a JSON file; no database is opened. The file's records are validated
+as ledger records and computed through :mod:`ledger.footprint_inputs`. Bad input exits 2
+with a message naming the record and field, never a traceback.
 """
 
 from __future__ import annotations
@@ -14,11 +15,12 @@ from typing import Any, TypeVar
 
 import click
 
-from carbon_models import FootprintError, footprint_order, load_factor_set
-from carbon_models.factors import available_factor_sets
-from carbon_models.scenarios import simulate
+from carbon_models.errors import FootprintError
+from carbon_models.factors import available_factor_sets, load_factor_set
 from ledger.cli import EXIT_BAD_INPUT, main
 from ledger.cli.invocation import echo_json, fail
+from ledger.errors import FootprintInputError
+from ledger.footprint_inputs import OrderRecords, as_ledger_errors
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -26,13 +28,14 @@ ORDER_KEYS = ("shipments", "legs", "hubs")
 
 
 def footprint_errors(func: F) -> F:
-    """Turn ``FootprintError`` into exit 2 with the record and field, plain or as JSON."""
+    """Turn carbon_models' errors into exit 2 with the record and field, plain or as JSON."""
 
     @functools.wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
-            return func(*args, **kwargs)
-        except FootprintError as exc:
+            with as_ledger_errors():
+                return func(*args, **kwargs)
+        except FootprintInputError as exc:
             fail(str(exc), EXIT_BAD_INPUT, as_json=bool(kwargs.get("as_json")), details=exc.to_dict())
 
     return wrapper  # type: ignore[return-value]
@@ -72,8 +75,9 @@ def footprint_command(order_file: Path, factor_set: str | None, order_id: str | 
     """ISO 14083 footprint of the order in ORDER.json ({"shipments": [...], "legs": [...], "hubs": [...]})."""
     order = _read_order(order_file)
     fs = load_factor_set(factor_set)
-    fp = footprint_order(order["shipments"], order["legs"], order["hubs"], fs, order_id=order_id)
-    alternatives = simulate(order["shipments"], order["legs"], order["hubs"], fs, order_id=fp.order_id) if scenarios else None
+    records = OrderRecords.of(order["shipments"], order["legs"], order["hubs"])
+    fp = records.footprint(fs, order_id=order_id)
+    alternatives = records.scenarios(fs, order_id=fp.order_id) if scenarios else None
     if as_json:
         out: dict[str, Any] = {"footprint": fp.to_record_result()}
         if alternatives is not None:

@@ -1,10 +1,12 @@
 """``carbonledger model train|evaluate``: the LightGBM leg estimator from the shell.
 
-``train`` learns from legs with primary fuel data, read from JSON lines or simulated
-(:mod:`carbon_models.estimator.simulator`); it holds out the last ``--holdout`` share of
-legs by departure, writes them to ``heldout.jsonl`` beside the artefact (not part of the
-hashed artefact) and trains on the rest. ``evaluate`` verifies a model directory and
-writes ``evaluation.json`` plus PNG plots. Bad input exits 2, never a traceback.
+``train`` learns from legs with primary fuel data, read from JSON lines of records
+(:mod:`ledger.leg_files`) or simulated (:mod:`carbon_models.estimator.simulator`); it
+holds out the last ``--holdout`` share of legs by departure, writes them to
+``heldout.jsonl`` beside the artefact (not part of the hashed artefact) and trains on the
+rest. ``evaluate`` verifies a model directory and writes ``evaluation.json`` plus PNG
+plots. Bad input exits 2, never a traceback: carbon_models' errors become ledger errors
+through :func:`~ledger.footprint_inputs.as_ledger_errors`.
 """
 
 from __future__ import annotations
@@ -17,8 +19,10 @@ import numpy as np
 from ledger import installation
 from ledger.cli import EXIT_BAD_INPUT, main
 from ledger.cli.invocation import current_config, echo_json, fail, user_errors
-from ledger.estimators import load_registered, register_model, training_legs
-from ledger.footprints import record_footprint
+from ledger.footprint_inputs import as_ledger_errors
+from ledger.footprint_records import record_footprint
+from ledger.leg_files import read_legs_jsonl, write_legs_jsonl
+from ledger.model_records import load_registered, register_model, training_legs
 
 HELDOUT_FILE = "heldout.jsonl"
 
@@ -39,11 +43,11 @@ def model() -> None:
               help="Last share of legs by departure kept out of training, for evaluate.")
 @click.option("--json", "as_json", is_flag=True, help="Print the model card record as JSON.")
 @user_errors
+@as_ledger_errors()
 def train_cmd(jsonl: Path | None, simulate: int | None, from_store: bool, out: Path, seed: int, holdout: float,
               as_json: bool) -> None:
     """Train P10/P50/P90 models and save them with their metadata and hash."""
     from carbon_models.estimator import TrainConfig, build_training_set, model_card_record, save_model, train_estimator
-    from carbon_models.estimator.dataset import read_legs_jsonl, write_legs_jsonl
     from carbon_models.estimator.evaluate import heldout_split
     from carbon_models.estimator.simulator import simulate_fleet
 
@@ -90,10 +94,10 @@ def train_cmd(jsonl: Path | None, simulate: int | None, from_store: bool, out: P
 @click.option("--expected-hash", help="Refuse a model whose content hash differs.")
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
 @user_errors
+@as_ledger_errors()
 def evaluate_cmd(model_dir: Path, out: Path, legs_path: Path | None, expected_hash: str | None, as_json: bool) -> None:
     """Compare the model with default intensities on held-out legs; JSON and PNGs into --out."""
     from carbon_models.estimator import build_training_set, load_model
-    from carbon_models.estimator.dataset import read_legs_jsonl
     from carbon_models.estimator.evaluate import write_report
 
     estimator = load_model(model_dir, expected_hash=expected_hash)
@@ -119,6 +123,7 @@ def evaluate_cmd(model_dir: Path, out: Path, legs_path: Path | None, expected_ha
 @model.command("register")
 @click.argument("model_dir", type=click.Path(exists=True, file_okay=False, path_type=Path))
 @user_errors
+@as_ledger_errors()
 def register_cmd(model_dir: Path) -> None:
     """Verify a trained model and record its hash and card in the ledger (operator-signed)."""
     config = current_config()
@@ -131,6 +136,7 @@ def register_cmd(model_dir: Path) -> None:
 @click.argument("order_ids", nargs=-1, required=True)
 @click.option("--model", "model_hash", required=True, help="Hash of a registered model.")
 @user_errors
+@as_ledger_errors()
 def footprint_cmd(order_ids: tuple[str, ...], model_hash: str) -> None:
     """Record the footprints of ORDER_IDS using the registered model for legs without fuel data."""
     config = current_config()

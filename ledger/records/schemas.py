@@ -5,6 +5,10 @@ the model that validates it. Models forbid unknown fields so a misspelt field is
 naming that field rather than data silently dropped. Validation never rewrites what is
 signed: the service validates with these models but stores and hashes the record exactly
 as the submitter canonicalised and signed it.
+
+Shipments, transport legs and hub operations are what ``carbon_models`` computes from,
+and it owns their fields and rules (:mod:`carbon_models.inputs`): their record models here
+add only ``schema_version`` and ``kind``, so a validated record *is* a carbon_models input.
 """
 
 from __future__ import annotations
@@ -13,7 +17,6 @@ from datetime import datetime
 from typing import Annotated, Any, Literal, get_args
 
 from pydantic import (
-    AwareDatetime,
     BaseModel,
     ConfigDict,
     Field,
@@ -22,14 +25,8 @@ from pydantic import (
     model_validator,
 )
 
+from carbon_models.inputs import CountryCode, FuelUse, HubOperation, Identifier, NonNegative, Shipment, TransportLeg
 from ledger.errors import SchemaError
-
-Identifier = Annotated[str, Field(min_length=1, max_length=200, pattern=r"^[A-Za-z0-9._:/#@+\-]+$")]
-CountryCode = Annotated[str, Field(pattern=r"^[A-Z]{2}$", description="ISO 3166-1 alpha-2")]
-PositiveMass = Annotated[float, Field(gt=0, le=1e9, description="kilograms")]
-NonNegative = Annotated[float, Field(ge=0)]
-
-TransportMode = Literal["road", "rail", "sea", "air", "inland_waterway"]
 
 ParticipantRole = Literal["supplier", "carrier", "hub_operator", "auditor", "operator"]
 PARTICIPANT_ROLES: tuple[str, ...] = get_args(ParticipantRole)
@@ -38,47 +35,6 @@ PARTICIPANT_ROLES: tuple[str, ...] = get_args(ParticipantRole)
 
 class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class Location(_Model):
-    """A place named by a code a distance can be computed from.
-
-    At least one of UN/LOCODE, IATA airport code or coordinates is required; the
-    footprint engine resolves them in that order of preference for the mode.
-    """
-
-    name: Annotated[str, Field(min_length=1, max_length=200)]
-    unlocode: Annotated[str, Field(pattern=r"^[A-Z]{2}[A-Z2-9]{3}$")] | None = None
-    iata: Annotated[str, Field(pattern=r"^[A-Z]{3}$")] | None = None
-    lat: Annotated[float, Field(ge=-90, le=90)] | None = None
-    lon: Annotated[float, Field(ge=-180, le=180)] | None = None
-
-    @model_validator(mode="after")
-    def _has_a_code(self) -> Location:
-        if (self.lat is None) != (self.lon is None):
-            raise ValueError("lat and lon must be given together")
-        if self.unlocode is None and self.iata is None and self.lat is None:
-            raise ValueError("give at least one of unlocode, iata or lat/lon")
-        return self
-
-
-class FuelUse(_Model):
-    """Energy actually used (primary data), e.g. 412.5 litres of diesel."""
-
-    type: Annotated[str, Field(min_length=1, max_length=64)]
-    amount: Annotated[float, Field(gt=0, le=1e9)]
-    unit: Literal["l", "kg", "t", "kWh", "m3", "GJ"]
-
-
-class Product(_Model):
-    gtin: Annotated[str, Field(pattern=r"^\d{8}$|^\d{12,14}$")]
-    description: Annotated[str, Field(min_length=1, max_length=500)]
-    quantity: Annotated[int, Field(gt=0)]
-    mass_kg: PositiveMass
-    pcf_kgco2e_per_unit: NonNegative | None = Field(
-        default=None,
-        description="Supplier's cradle-to-gate product carbon footprint per unit (PACT)",
-    )
 
 
 class _RecordBase(_Model):
@@ -106,64 +62,32 @@ class KeyRecord(_RecordBase):
     reason: Annotated[str, Field(max_length=500)] | None = None
 
 
-class ShipmentRecord(_RecordBase):
+# The three records carbon_models computes from: its input types with ``schema_version``
+# and ``kind`` ahead of their fields. The ``_...Kind`` bases exist for that order alone (pydantic
+# takes fields base first), which keeps the JSON schema and which error is reported first as
+# they were. No docstrings: they would become descriptions in the published JSON schema.
+class _ShipmentKind(_RecordBase):
     kind: Literal["shipment"]
-    shipment_id: Identifier
-    order_id: Identifier
-    shipper: Identifier
-    consignee_country: CountryCode
-    products: Annotated[list[Product], Field(min_length=1)]
-    mass_kg: PositiveMass
-    origin: Location
-    destination: Location
-    tracking_url: Annotated[str, Field(max_length=2000)] | None = None
-
-    @model_validator(mode="after")
-    def _mass_covers_products(self) -> ShipmentRecord:
-        products = sum(p.mass_kg * p.quantity for p in self.products)
-        if products > self.mass_kg * 1.0001:
-            raise ValueError(
-                f"mass_kg {self.mass_kg} is less than the products' total mass {products:g}"
-            )
-        return self
 
 
-class TransportLegRecord(_RecordBase):
+class ShipmentRecord(Shipment, _ShipmentKind):
+    pass
+
+
+class _TransportLegKind(_RecordBase):
     kind: Literal["transport_leg"]
-    leg_id: Identifier
-    shipment_ids: Annotated[list[Identifier], Field(min_length=1)]
-    mode: TransportMode
-    vehicle: Identifier
-    origin: Location
-    destination: Location
-    distance_km: Annotated[float, Field(gt=0, le=40_100)] | None = None
-    payload_kg: PositiveMass
-    fuel: list[FuelUse] | None = None
-    load_factor: Annotated[float, Field(gt=0, le=1)] | None = None
-    empty_km: NonNegative | None = None
-    temperature_controlled: bool = False
-    departure: AwareDatetime | None = None
-    arrival: AwareDatetime | None = None
-    carrier: Identifier | None = None
-
-    @model_validator(mode="after")
-    def _times_in_order(self) -> TransportLegRecord:
-        if self.departure and self.arrival and self.arrival < self.departure:
-            raise ValueError("arrival is before departure")
-        return self
 
 
-class HubOperationRecord(_RecordBase):
+class TransportLegRecord(TransportLeg, _TransportLegKind):
+    pass
+
+
+class _HubOperationKind(_RecordBase):
     kind: Literal["hub_operation"]
-    hub_id: Identifier
-    shipment_ids: Annotated[list[Identifier], Field(min_length=1)]
-    country: CountryCode
-    electricity_kwh: NonNegative = 0.0
-    fuel: list[FuelUse] | None = None
-    throughput_kg: PositiveMass
-    period: Annotated[str, Field(pattern=r"^\d{4}-\d{2}(-\d{2})?(/\d{4}-\d{2}(-\d{2})?)?$")]
-    hub_type: Literal["warehouse", "transhipment", "port_terminal", "airport_terminal", "distribution_centre"] = "warehouse"
-    temperature_controlled: bool = False
+
+
+class HubOperationRecord(HubOperation, _HubOperationKind):
+    pass
 
 
 class EnergyBillRecord(_RecordBase):

@@ -18,7 +18,7 @@ from carbon_models.errors import (
     UnknownShipmentError,
     UnknownVehicleClassError,
 )
-from carbon_models.estimation import LegEstimate
+from carbon_models.leg_estimates import LegEstimate
 from tests.carbon_models.records import FRA, HAM, SHA, hub, leg, shipment
 
 S1 = shipment("S1", 100)

@@ -14,7 +14,8 @@ import numpy as np
 import pytest
 
 from carbon_models import footprint_order
-from carbon_models.estimation import LegEstimate, LegEstimator, ResolvedDistance
+from carbon_models.distance import ResolvedDistance
+from carbon_models.errors import InvalidRecordError
 from carbon_models.estimator import (
     LightGBMLegEstimator,
     TrainConfig,
@@ -27,7 +28,8 @@ from carbon_models.estimator import (
 from carbon_models.estimator.evaluate import evaluate, heldout_split
 from carbon_models.estimator.fuels import FUELS, fuel_energy_kwh
 from carbon_models.estimator.simulator import simulate_fleet
-from ledger.records.schemas import FuelUse, TransportLegRecord
+from carbon_models.inputs import FuelUse, TransportLeg, validate_inputs
+from carbon_models.leg_estimates import LegEstimate, LegEstimator
 from tests.carbon_models.records import leg, shipment
 
 N_LEGS = 6000
@@ -46,7 +48,7 @@ def model(fleet) -> LightGBMLegEstimator:
     return train_estimator(train, TrainConfig(seed=SEED))
 
 
-def _vary(record: TransportLegRecord, **changes) -> TransportLegRecord:
+def _vary(record: TransportLeg, **changes) -> TransportLeg:
     return record.model_copy(update=changes)
 
 
@@ -115,11 +117,12 @@ def test_monotone_in_distance(fleet, model) -> None:
         assert (np.diff(q, axis=0) >= 0).all(), (record.leg_id, q)
 
 
-def _road_leg(**over) -> TransportLegRecord:
+def _road_leg(**over) -> TransportLeg:
     record = leg("X1", ["S1"], "road", "hgv_artic_avg_laden", 15_000, origin={"name": "Hamburg", "unlocode": "DEHAM"},
                  destination={"name": "Berlin", "unlocode": "DEBER"})
     record.update(over)
-    return TransportLegRecord.model_validate(record)
+    (typed,) = validate_inputs([record], TransportLeg, "legs")  # a dict in record form
+    return typed
 
 
 @pytest.mark.parametrize("over", [
@@ -218,14 +221,24 @@ def test_fuel_energy_transcribed_from_desnz(factors_dir: Path) -> None:
 
 
 def test_training_set_accepts_record_dicts_and_names_a_bad_one() -> None:
-    from ledger.errors import SchemaError
-
     good = leg("D1", ["S1"], "road", "van_avg", 400, fuel=[{"type": "diesel", "amount": 3.0, "unit": "l"}])
     data = build_training_set([good], [ResolvedDistance(30.0, "actual")])
     assert len(data) == 1 and data.legs[0].leg_id == "D1"
-    with pytest.raises(SchemaError) as info:
+    with pytest.raises(InvalidRecordError) as info:
         build_training_set([dict(good, payload_kg=-1)], [ResolvedDistance(30.0, "actual")])
     assert info.value.record == "D1" and info.value.field == "payload_kg"
+
+
+TRAINING_DATA_HASH_200_LEGS_SEED_11 = "9111ae0196c1922e97234f3d717ff94522a3bbe66ad19c7ff18ad247be654411"
+"""``data_hash()`` of 200 simulated legs (seed 11), computed before carbon_models had input
+types of its own (the legs were then the ledger's records): retrained models keep their hash."""
+
+
+def test_training_data_hash_is_the_same_for_typed_legs_and_record_dicts() -> None:
+    legs, dists = simulate_fleet(200, np.random.default_rng(11))
+    as_records = [{"schema_version": 1, "kind": "transport_leg", **leg.model_dump(mode="json")} for leg in legs]
+    for given in (legs, as_records):
+        assert build_training_set(given, dists).data_hash() == TRAINING_DATA_HASH_200_LEGS_SEED_11
 
 
 def test_simulator_rejects_an_empty_fleet() -> None:

@@ -14,11 +14,12 @@ from collections.abc import Sequence
 import pytest
 
 from carbon_models import footprint_order, leg_emissions
-from carbon_models.distance import great_circle_km, sea_route_km, unlocode_point
-from carbon_models.estimation import LegEstimate, ResolvedDistance
+from carbon_models.distance import ResolvedDistance, great_circle_km, sea_route_km, unlocode_point
+from carbon_models.inputs import TransportLeg
+from carbon_models.leg_estimates import LegEstimate
 from carbon_models.results import OrderFootprint
 from ledger.demo_supply_chain import records_by_participant
-from ledger.records.schemas import FootprintRecord, TransportLegRecord
+from ledger.records.schemas import FootprintRecord
 from tests.carbon_models.records import FRA, HAM, SHA, SZX, hub, leg, shipment
 
 REL = 1e-3  # 0.1 %
@@ -155,7 +156,7 @@ class FakeEstimator:
         self.answers = answers
         self.calls: list[list[str]] = []
 
-    def estimate_legs(self, legs: Sequence[TransportLegRecord], distances: Sequence[ResolvedDistance]) -> list[LegEstimate | None]:
+    def estimate_legs(self, legs: Sequence[TransportLeg], distances: Sequence[ResolvedDistance]) -> list[LegEstimate | None]:
         assert all(isinstance(d, ResolvedDistance) for d in distances)
         self.calls.append([leg.leg_id for leg in legs])
         return [self.answers[leg.leg_id] for leg in legs]

@@ -8,7 +8,7 @@ from pathlib import Path
 import rfc8785
 
 from carbon_models import OrderFootprint, footprint_order
-from ledger import demo_supply_chain, footprints, installation
+from ledger import demo_supply_chain, footprint_records, installation
 from ledger.config import Config
 from ledger.records.canonical import canonical_bytes
 from ledger.service import Ledger
@@ -16,7 +16,7 @@ from ledger.service import Ledger
 
 def test_demo_footprints_are_recorded_and_reproducible(ledger: Ledger, tmp_path: Path) -> None:
     demo_supply_chain.load(ledger, tmp_path / "keys")
-    stored = footprints.latest_footprint(ledger, "ORD-TEA-1001")
+    stored = footprint_records.latest_footprint(ledger, "ORD-TEA-1001")
     assert stored is not None and stored.participant_id == ledger.operator_id
     # an auditor recomputes from exactly the records named as inputs
     inputs = [ledger.record_by_leaf_hash(bytes.fromhex(h)) for h in stored.record["inputs"]]
@@ -31,14 +31,14 @@ def test_demo_footprints_are_recorded_and_reproducible(ledger: Ledger, tmp_path:
 
 def test_corrections_feed_the_footprint(ledger: Ledger, tmp_path: Path) -> None:
     demo_supply_chain.load(ledger, tmp_path / "keys")
-    stored = footprints.latest_footprint(ledger, "ORD-TEA-1003")
+    stored = footprint_records.latest_footprint(ledger, "ORD-TEA-1003")
     kinds = {ledger.record_by_leaf_hash(bytes.fromhex(h)).kind for h in stored.record["inputs"]}
     assert "correction" in kinds  # the re-weighed parcel, not the original
     result = OrderFootprint.from_record_result(stored.record["result"])
     corrected_mass = next(r["mass_kg"] for _, r in demo_supply_chain.records_by_participant()
                           if r.get("shipment_id") == demo_supply_chain.CORRECTED_SHIPMENT) + 0.15
     assert abs(result.mass_kg - corrected_mass) < 1e-6
-    assert footprints.record_footprint(ledger, "ORD-TEA-1003").duplicate  # same inputs, same bytes
+    assert footprint_records.record_footprint(ledger, "ORD-TEA-1003").duplicate  # same inputs, same bytes
 
 
 DEMO_FOOTPRINT_SHA256 = {

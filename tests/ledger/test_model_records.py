@@ -11,9 +11,9 @@ import pytest
 from carbon_models import OrderFootprint
 from carbon_models.estimator import TrainConfig, build_training_set, save_model, train_estimator
 from carbon_models.estimator.simulator import simulate_fleet
-from ledger import demo_supply_chain, footprints
+from ledger import demo_supply_chain, footprint_records
 from ledger.errors import NotFoundError, SchemaError
-from ledger.estimators import MODELS_DIR, load_registered, register_model, training_legs
+from ledger.model_records import MODELS_DIR, load_registered, register_model, training_legs
 from ledger.records.signing import SigningKey
 from ledger.service import Ledger
 
@@ -27,8 +27,9 @@ def trained(ledger: Ledger, tmp_path: Path) -> Path:
         keys[None if carrier == "fleet-data" else carrier] = SigningKey.generate()
         key = keys[None if carrier == "fleet-data" else carrier]
         ledger.register_participant(carrier, carrier, ["carrier"], None, key.public_b64)
-    ledger.submit_many([keys[leg.carrier].sign_record(leg.model_dump(mode="json", exclude_none=True))
-                        for leg in legs])
+    ledger.submit_many([keys[leg.carrier].sign_record(
+        {"schema_version": 1, "kind": "transport_leg", **leg.model_dump(mode="json", exclude_none=True)})
+        for leg in legs])
     found = training_legs(ledger)
     # every leg either trains or is reported as lacking a distance the engine can resolve
     assert len(found.legs) + found.skipped_unresolved == 600 and found.skipped_without_fuel == 0
@@ -46,7 +47,7 @@ def test_register_load_and_use_in_a_recorded_footprint(ledger: Ledger, trained: 
     assert register_model(ledger, home, trained)[1].duplicate  # registering twice adds nothing
     estimator = load_registered(ledger, home, model_hash)
     demo_supply_chain.load(ledger, tmp_path / "demo-keys")
-    fp = ledger.record(footprints.record_footprint(ledger, "ORD-ELEC-2001", estimator=estimator).seq)
+    fp = ledger.record(footprint_records.record_footprint(ledger, "ORD-ELEC-2001", estimator=estimator).seq)
     result = OrderFootprint.from_record_result(fp.record["result"])
     assert result.estimator_model_hash == model_hash
     assert any(leg.method == "estimated" for leg in result.legs)

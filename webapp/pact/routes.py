@@ -21,6 +21,7 @@ from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
 from carbon_models import OrderFootprint
 from carbon_models.pact import to_pact
+from ledger.footprint_inputs import as_ledger_errors
 from ledger.service import StoredRecord
 from webapp import services
 
@@ -119,10 +120,12 @@ def _as_pact(stored: StoredRecord, version: str) -> dict[str, Any]:
     start = _utc(times[0]) if times else created
     end = _utc(times[-1]) if times else created
     gtins = sorted({p["gtin"] for r in shipments for p in r.record["products"]})
-    return to_pact(result, version=version, footprint_id=footprint_id(stored), created=created,
-                   company_name=names.get(shipper, shipper), company_ids=[f"urn:pact:company:carbonledger:{shipper}"],
-                   reference_period_start=start, reference_period_end=end if end > start else created,
-                   product_ids=[f"urn:gtin:{g}" for g in gtins] or None)
+    with as_ledger_errors():
+        return to_pact(result, version=version, footprint_id=footprint_id(stored), created=created,
+                       company_name=names.get(shipper, shipper),
+                       company_ids=[f"urn:pact:company:carbonledger:{shipper}"],
+                       reference_period_start=start, reference_period_end=end if end > start else created,
+                       product_ids=[f"urn:gtin:{g}" for g in gtins] or None)
 
 
 def _utc(stamp: str) -> str:

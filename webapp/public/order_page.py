@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from carbon_models import OrderFootprint
-from ledger.footprints import scenarios_for
+from ledger.footprint_records import scenarios_for
 from ledger.provenance import OrderView, RecordView
 from ledger.service import Ledger
 from ledger.verification import OrderVerification

@@ -50,7 +50,7 @@ def test_compiles_with_the_pinned_solcjs_and_caches(registry_build: Path) -> Non
 def test_a_changed_source_is_recompiled(registry_build: Path, tmp_path: Path) -> None:
     sources = sorted(CONTRACTS_DIR.glob("*.sol"))
     key = registry_contract(build_dir=registry_build).source_hash
-    naive = Path(__file__).resolve().parents[2] / "bench" / "contracts" / "NaiveRecordStore.sol"
+    naive = Path(__file__).resolve().parents[3] / "bench" / "contracts" / "NaiveRecordStore.sol"
     both = compile_sources([*sources, naive], build_dir=tmp_path)
     assert set(both) >= {"CheckpointRegistry", "NaiveRecordStore"}
     assert both["CheckpointRegistry"].source_hash != key

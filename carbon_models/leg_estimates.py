@@ -10,21 +10,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Literal, Protocol
+from typing import Protocol
 
-from ledger.records.schemas import TransportLegRecord
-
-DistanceBasis = Literal["actual", "SFD", "GCD"]
-"""How a leg's distance was obtained: reported by the carrier, shortest feasible
-distance (e.g. a computed sea route), or great-circle distance with the GLEC adjustment."""
-
-
-@dataclass(frozen=True)
-class ResolvedDistance:
-    """A leg's distance as the engine uses it, with where it came from."""
-
-    km: float
-    basis: DistanceBasis
+from carbon_models.distance import ResolvedDistance
+from carbon_models.inputs import TransportLeg
 
 
 @dataclass(frozen=True)
@@ -48,7 +37,7 @@ class LegEstimator(Protocol):
         ...
 
     def estimate_legs(
-        self, legs: Sequence[TransportLegRecord], distances: Sequence[ResolvedDistance]
+        self, legs: Sequence[TransportLeg], distances: Sequence[ResolvedDistance]
     ) -> list[LegEstimate | None]:
         """One estimate per leg, or ``None`` where the model cannot estimate that leg
         (an unseen category it has no fallback for); the engine then uses default

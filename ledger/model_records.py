@@ -12,9 +12,8 @@ import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
-from carbon_models import FootprintError
-from carbon_models.distance import resolve_distance
-from carbon_models.estimation import ResolvedDistance
+from carbon_models.distance import ResolvedDistance, resolve_distance
+from carbon_models.errors import FootprintError
 from carbon_models.estimator import LightGBMLegEstimator, ModelIntegrityError, load_model, model_card_record
 from ledger.errors import NotFoundError, SchemaError
 from ledger.ingest import Receipt

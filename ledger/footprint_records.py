@@ -4,7 +4,8 @@
 shipments, every leg and hub they went through, and the other shipments sharing those
 vehicles, each with its corrections applied) and records the result as a ``footprint``
 record whose ``inputs`` are the leaf hashes of exactly those records, so an auditor can
-recompute it from the log alone and get byte-identical canonical JSON.
+recompute it from the log alone and get byte-identical canonical JSON. Records reach
+carbon_models, and its errors come back, through :mod:`ledger.footprint_inputs`.
 """
 
 from __future__ import annotations
@@ -12,11 +13,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-import carbon_models
-from carbon_models import OrderFootprint
-from carbon_models.estimation import LegEstimator
-from carbon_models.scenarios import ScenarioResult, simulate
+from carbon_models.leg_estimates import LegEstimator
+from carbon_models.results import OrderFootprint
+from carbon_models.scenarios import ScenarioResult
 from ledger.errors import NotFoundError
+from ledger.footprint_inputs import OrderRecords
 from ledger.ingest import Receipt
 from ledger.provenance import RecordView, order_view, record_view
 from ledger.service import Ledger, StoredRecord
@@ -73,9 +74,8 @@ def gather_inputs(ledger: Ledger, order_id: str) -> FootprintInputs:
 def compute(ledger: Ledger, order_id: str, factor_set: str | None = None,
             estimator: LegEstimator | None = None) -> tuple[OrderFootprint, FootprintInputs]:
     inputs = gather_inputs(ledger, order_id)
-    result = carbon_models.footprint_order(inputs.shipments, inputs.legs, inputs.hubs, factor_set=factor_set,
-                                           estimator=estimator, order_id=order_id)
-    return result, inputs
+    records = OrderRecords.of(inputs.shipments, inputs.legs, inputs.hubs)
+    return records.footprint(factor_set, estimator, order_id=order_id), inputs
 
 
 def record_footprint(ledger: Ledger, order_id: str, factor_set: str | None = None,
@@ -96,7 +96,7 @@ def latest_footprint(ledger: Ledger, order_id: str) -> StoredRecord | None:
 def scenarios(ledger: Ledger, order_id: str, factor_set: str | None = None) -> list[ScenarioResult]:
     """The reduction simulator on the order as recorded: savings and added transit time."""
     inputs = gather_inputs(ledger, order_id)
-    return simulate(inputs.shipments, inputs.legs, inputs.hubs, factor_set, order_id=order_id)
+    return OrderRecords.of(inputs.shipments, inputs.legs, inputs.hubs).scenarios(factor_set, order_id=order_id)
 
 
 def recorded_inputs(ledger: Ledger, footprint: StoredRecord) -> list[dict[str, Any]]:
@@ -122,12 +122,9 @@ def scenarios_for(ledger: Ledger, footprint: StoredRecord) -> list[ScenarioResul
     """
     cached = _SCENARIO_CACHE.get(footprint.leaf_hash)
     if cached is None:
-        contents = recorded_inputs(ledger, footprint)
-        result = footprint.record["result"]
-        cached = simulate([c for c in contents if c["kind"] == "shipment"],
-                          [c for c in contents if c["kind"] == "transport_leg"],
-                          [c for c in contents if c["kind"] == "hub_operation"],
-                          result.get("factor_set_id"), order_id=footprint.record["order_id"])
+        records = OrderRecords.from_contents(recorded_inputs(ledger, footprint))
+        cached = records.scenarios(footprint.record["result"].get("factor_set_id"),
+                                   order_id=footprint.record["order_id"])
         if len(_SCENARIO_CACHE) >= _SCENARIO_CACHE_SIZE:
             _SCENARIO_CACHE.pop(next(iter(_SCENARIO_CACHE)))
         _SCENARIO_CACHE[footprint.leaf_hash] = cached

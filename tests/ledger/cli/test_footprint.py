@@ -53,6 +53,8 @@ def test_scenarios_in_the_table(run, tmp_path: Path) -> None:
      "record L1, field vehicle: unknown vehicle class 'spaceship'"),
     ({"shipments": [shipment("S1", 10)], "legs": [leg("L1", ["S2"], "road", "van_avg", 100, distance_km=5)]},
      "record L1, field shipment_ids[0]: references shipment 'S2', which was not given"),
+    ({"shipments": [{k: v for k, v in shipment("S1", 10).items() if k != "kind"}]},
+     "record S1, field kind: Field required"),  # files hold records: carbon_models alone would not ask for kind
     ({"shipments": [], "lorries": []}, "field lorries: unknown key 'lorries'"),
     ("{not json", "is not JSON"),
     ([1, 2], "must hold an object"),

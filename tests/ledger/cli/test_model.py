@@ -61,7 +61,7 @@ def test_bad_resolved_distance_names_the_field(tmp_path: Path) -> None:
     from carbon_models.estimator.simulator import simulate_fleet
 
     legs, _ = simulate_fleet(1, np.random.default_rng(0))
-    data = json.loads(legs[0].model_dump_json(exclude_none=True))
+    data = {"schema_version": 1, "kind": "transport_leg", **json.loads(legs[0].model_dump_json(exclude_none=True))}
     data["resolved_distance"] = {"km": -5, "basis": "GCD"}
     bad = tmp_path / "legs.jsonl"
     bad.write_text(json.dumps(data) + "\n")
