@@ -59,8 +59,12 @@ contract CheckpointRegistry is ICheckpointRegistry, AccessControl {
             if (anchoredRoot != newRoot) revert CheckpointRegistryRootConflict(newSize, anchoredRoot, newRoot);
             return false; // already anchored: idempotent success
         }
-        bytes32 latestRoot = latestSize == 0 ? bytes32(0) : _roots[latestSize];
-        if (!_verifyConsistency(latestSize, newSize, latestRoot, newRoot, consistencyProof)) {
+        if (latestSize == 0) {
+            // The first checkpoint extends nothing: RFC 9162 has no proof from the empty tree
+            // (verifyConsistency refuses size1 == 0), so none is checked and none may be sent;
+            // a non-empty one is refused so no caller believes that something was verified.
+            if (consistencyProof.length != 0) revert CheckpointRegistryInvalidConsistencyProof(0, newSize);
+        } else if (!_verifyConsistency(latestSize, newSize, _roots[latestSize], newRoot, consistencyProof)) {
             revert CheckpointRegistryInvalidConsistencyProof(latestSize, newSize);
         }
 
@@ -128,7 +132,11 @@ contract CheckpointRegistry is ICheckpointRegistry, AccessControl {
         });
     }
 
-    /// @dev RFC 9162 §2.1.4.2, following transparency-dev/merkle proof.VerifyConsistency.
+    /**
+     * @dev RFC 9162 §2.1.4.2, following transparency-dev/merkle proof.VerifyConsistency: a
+     * proof from the empty tree (size1 == 0 < size2) is always false, since any root would
+     * pass it; 0 == 0 is the equal-size case.
+     */
     function _verifyConsistency(
         uint256 size1,
         uint256 size2,
@@ -138,7 +146,7 @@ contract CheckpointRegistry is ICheckpointRegistry, AccessControl {
     ) private view returns (bool) {
         if (size2 < size1) return false;
         if (size1 == size2) return proof.length == 0 && root1 == root2;
-        if (size1 == 0) return proof.length == 0;
+        if (size1 == 0) return false;
         if (proof.length == 0) return false;
 
         (bool wellFormed, bytes32 hash1, bytes32 hash2) = _consistencyRoots(size1, size2, root1, proof);

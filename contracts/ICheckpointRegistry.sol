@@ -67,7 +67,9 @@ interface ICheckpointRegistry {
      * - `newSize` > 0 and fits in 64 bits;
      * - if `newSize` is above the latest size, `consistencyProof` proves, per RFC 9162
      *   §2.1.4, that the tree of `newSize` leaves with root `newRoot` extends the latest
-     *   checkpoint (the first checkpoint takes an empty proof);
+     *   checkpoint; the first checkpoint extends nothing (no proof from the empty tree
+     *   exists) and takes an empty proof: a non-empty one is refused with
+     *   {CheckpointRegistryInvalidConsistencyProof}(0, newSize);
      * - if a checkpoint of `newSize` exists, its root equals `newRoot`.
      *
      * Emits a {CheckpointAppended} event when a checkpoint is stored.
@@ -107,8 +109,9 @@ interface ICheckpointRegistry {
     /**
      * @notice RFC 9162 §2.1.4.2 consistency proof verification.
      * @dev Returns false (never reverts) for any proof that does not verify, including
-     * malformed input. As in RFC 9162, size1 == 0 is consistent with anything given an
-     * empty proof, and size1 == size2 needs an empty proof and equal roots.
+     * malformed input. As in RFC 9162 (and transparency-dev/merkle), a proof from the
+     * empty tree (size1 == 0 < size2) never verifies, since it would accept any root; and
+     * size1 == size2 needs an empty proof and equal roots.
      * @param size1 size of the older tree
      * @param size2 size of the newer tree
      * @param root1 root of the older tree

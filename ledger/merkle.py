@@ -147,9 +147,11 @@ def verify_inclusion(leaf_hash: bytes, index: int, tree_size: int, proof: list[b
 def verify_consistency(size1: int, size2: int, root1: bytes, root2: bytes, proof: list[bytes]) -> None:
     """Check that the tree of ``size2`` with ``root2`` extends the tree of ``size1`` with ``root1``.
 
-    Follows RFC 9162 §2.1.4.2: equal sizes need an empty proof and equal roots; size 0 is
-    consistent with everything (empty proof); otherwise the proof must have exactly the
-    reference length. Raises :class:`ProofError` and nothing else.
+    Follows RFC 9162 §2.1.4.2 as transparency-dev/merkle does: equal sizes need an empty
+    proof and equal roots; a proof *from* the empty tree (``size1 == 0 < size2``) is always
+    refused, because it proves nothing (any root would pass) and a verifier that accepted it
+    would report "consistent" for a log it never checked; otherwise the proof must have
+    exactly the reference length. Raises :class:`ProofError` and nothing else.
     """
     size1 = _check_size("size1", size1)
     size2 = _check_size("size2", size2)
@@ -166,9 +168,7 @@ def verify_consistency(size1: int, size2: int, root1: bytes, root2: bytes, proof
         _verify_match(root1, root2)
         return
     if size1 == 0:
-        if path:
-            raise ProofError(f"expected an empty proof from size 0, got {len(path)} hashes")
-        return
+        raise ProofError(f"no consistency proof from the empty tree (size1 0, size2 {size2}): it proves nothing")
     if not path:
         raise ProofError("empty proof")
 
@@ -249,11 +249,17 @@ def inclusion_spec(index: int, size: int) -> list[list[Node]]:
 
 
 def consistency_spec(size1: int, size2: int) -> list[list[Node]]:
-    """Which ranges make up the consistency proof from ``size1`` to ``size2`` (RFC 6962 §2.1.2)."""
+    """Which ranges make up the consistency proof from ``size1`` to ``size2`` (RFC 6962 §2.1.2).
+
+    Raises ``ValueError`` unless ``0 <= size1 <= size2``, and for ``size1 == 0 < size2``:
+    :func:`verify_consistency` refuses every proof from the empty tree, so none is made.
+    """
     if not 0 <= size1 <= size2:
         raise ValueError(f"need 0 <= size1 <= size2, got {size1} and {size2}")
-    if size1 == 0 or size1 == size2:
+    if size1 == size2:
         return []
+    if size1 == 0:
+        raise ValueError(f"no consistency proof from the empty tree (size1 0, size2 {size2}): it proves nothing")
     out: list[list[Node]] = []
     start, end, m, complete = 0, size2, size1, True
     while m != end - start:
@@ -299,8 +305,8 @@ def inclusion_proof(index: int, size: int, get_node: NodeGetter) -> list[bytes]:
 def consistency_proof(size1: int, size2: int, get_node: NodeGetter) -> list[bytes]:
     """RFC 6962 §2.1.2 consistency proof from ``size1`` to ``size2`` leaves, O(log n) reads.
 
-    Empty when ``size1`` is 0 or equals ``size2`` (RFC 9162 §2.1.4); raises ``ValueError``
-    unless ``0 <= size1 <= size2``.
+    Empty when ``size1`` equals ``size2`` (RFC 9162 §2.1.4); raises ``ValueError`` unless
+    ``0 < size1 <= size2`` or ``size1 == size2 == 0`` (see :func:`consistency_spec`).
     """
     return assemble(consistency_spec(size1, size2), lambda node: get_node(*node))
 

@@ -247,10 +247,17 @@ class MerkleStore:
         return merkle.assemble(spec, hashes.__getitem__)
 
     def consistency_proof(self, size1: int, size2: int) -> list[bytes]:
-        """Proof that the tree of ``size2`` leaves extends the tree of ``size1`` leaves."""
+        """Proof that the tree of ``size2`` leaves extends the tree of ``size1`` leaves.
+
+        Raises :class:`TreeSizeError` for a size beyond the log, ``size1 > size2``, and
+        ``size1 == 0 < size2``: RFC 9162 verifiers refuse every proof from the empty tree.
+        """
         self._check_size(size2)
         if not 0 <= size1 <= size2:
             raise TreeSizeError(f"need 0 <= size1 <= size2, got {size1} and {size2}")
+        if size1 == 0 < size2:
+            raise TreeSizeError(f"no consistency proof from the empty tree (size1 0, size2 {size2}): "
+                                "it proves nothing; ask from size 1 or more")
         spec = merkle.consistency_spec(size1, size2)
         hashes = self._subtrees(n for part in spec for n in part)
         return merkle.assemble(spec, hashes.__getitem__)

@@ -119,11 +119,28 @@ describe("CheckpointRegistry", function () {
     });
 
     it("refuses a first checkpoint with a non-empty proof", async function () {
+      // No proof from the empty tree exists (RFC 9162 §2.1.4.2): whatever is sent proves nothing.
       const { registry, asAnchorer } = await loadFixture(deployFixture);
       const log = rfc.leaves(4);
-      await expect(asAnchorer.appendCheckpoint(4, rootOf(log, 4), [rootOf(log, 2)], ""))
+      for (const proof of [[rootOf(log, 2)], [hex(rfc.root([]))], [rootOf(log, 4)]]) {
+        await expect(asAnchorer.appendCheckpoint(4, rootOf(log, 4), proof, ""))
+          .to.be.revertedWithCustomError(registry, "CheckpointRegistryInvalidConsistencyProof")
+          .withArgs(0n, 4n);
+      }
+      expect(await registry.checkpointCount()).to.equal(0n);
+    });
+
+    it("takes the first checkpoint without a proof although no proof from size 0 verifies", async function () {
+      const { registry, asAnchorer } = await loadFixture(deployFixture);
+      const log = rfc.leaves(6);
+      expect(await registry.verifyConsistency(0, 6, hex(rfc.root([])), rootOf(log, 6), [])).to.equal(false);
+      await expect(asAnchorer.appendCheckpoint(6, rootOf(log, 6), [], ""))
+        .to.emit(registry, "CheckpointAppended")
+        .withArgs(6n, rootOf(log, 6), 0n, "");
+      // the second checkpoint is proven from the first, not from the empty tree
+      await expect(asAnchorer.appendCheckpoint(6 + 3, rootOf(rfc.leaves(9), 9), [], ""))
         .to.be.revertedWithCustomError(registry, "CheckpointRegistryInvalidConsistencyProof")
-        .withArgs(0n, 4n);
+        .withArgs(6n, 9n);
     });
 
     it("appends a chain of extensions, each proven from the previous one", async function () {
@@ -237,19 +254,33 @@ describe("CheckpointRegistry", function () {
       }
     });
 
-    it("accepts every consistency proof between sizes 0..17 and rejects swapped roots", async function () {
+    it("accepts every consistency proof between sizes 1..17 and rejects swapped roots", async function () {
       const { registry } = await loadFixture(deployFixture);
       const log = rfc.leaves(17);
       for (let n = 1; n <= 17; n++) {
-        for (let m = 0; m <= n; m++) {
+        for (let m = 1; m <= n; m++) {
           const proof = proofOf(log, m, n);
-          const r1 = m === 0 ? ZERO : rootOf(log, m);
+          const r1 = rootOf(log, m);
           expect(await registry.verifyConsistency(m, n, r1, rootOf(log, n), proof), `${m} -> ${n}`).to.equal(true);
-          if (m > 0 && m < n) {
+          if (m < n) {
             expect(await registry.verifyConsistency(m, n, rootOf(log, n), r1, proof)).to.equal(false);
           }
         }
       }
+    });
+
+    it("never accepts a consistency proof from the empty tree (RFC 9162 §2.1.4.2)", async function () {
+      const { registry } = await loadFixture(deployFixture);
+      const log = rfc.leaves(17);
+      const empty = hex(rfc.root([]));
+      for (let n = 1; n <= 17; n++) {
+        for (const r1 of [ZERO, empty, rootOf(log, n)]) {
+          expect(await registry.verifyConsistency(0, n, r1, rootOf(log, n), []), `0 -> ${n}`).to.equal(false);
+          expect(await registry.verifyConsistency(0, n, r1, rootOf(log, n), [rootOf(log, n)])).to.equal(false);
+        }
+      }
+      // 0 -> 0 is the equal-size case: no proof, equal roots
+      expect(await registry.verifyConsistency(0, 0, empty, empty, [])).to.equal(true);
     });
 
     it("returns false rather than reverting for malformed input", async function () {
@@ -259,6 +290,7 @@ describe("CheckpointRegistry", function () {
       expect(await registry.verifyConsistency(5, 3, ZERO, ZERO, [])).to.equal(false);
       expect(await registry.verifyConsistency(3, 3, rootOf(log, 3), rootOf(log, 3), [ZERO])).to.equal(false);
       expect(await registry.verifyConsistency(0, 3, ZERO, rootOf(log, 3), [ZERO])).to.equal(false);
+      expect(await registry.verifyConsistency(0, 3, ZERO, rootOf(log, 3), [])).to.equal(false);
       expect(await registry.verifyConsistency(3, 8, rootOf(log, 3), rootOf(log, 8), [])).to.equal(false);
     });
   });
@@ -297,6 +329,12 @@ describe("CheckpointRegistry", function () {
             ok = encodable(r1, r2, ...proof)
               ? await registry.verifyConsistency(BigInt(v.size1), BigInt(v.size2), hex(r1), hex(r2), hexAll(proof))
               : false;
+            if (BigInt(v.size1) === 0n && BigInt(v.size2) !== 0n) {
+              // Documented deviation: a proof from the empty tree never verifies (RFC 9162
+              // §2.1.4.2, transparency-dev/merkle today), even where older testdata wants success.
+              expect(ok, v.desc).to.equal(false);
+              return;
+            }
           }
           expect(ok, v.desc).to.equal(!v.wantErr);
         });

@@ -113,8 +113,8 @@ def test_sampled_proofs_verify(engine: Engine) -> None:
             proof = store.inclusion_proof(index, size)
             merkle.verify_inclusion(leaves[index], index, size, proof, _reference_root(size))
         for _ in range(SAMPLES):
-            size2 = rng.randint(0, SIZE)
-            size1 = rng.randint(0, size2)
+            size2 = rng.randint(1, SIZE)
+            size1 = rng.randint(1, size2)  # no proof is made from the empty tree (test_out_of_range_...)
             proof = store.consistency_proof(size1, size2)
             merkle.verify_consistency(size1, size2, _reference_root(size1), _reference_root(size2), proof)
         # edges: first and last leaf, and consistency across each batch boundary
@@ -122,7 +122,7 @@ def test_sampled_proofs_verify(engine: Engine) -> None:
             merkle.verify_inclusion(leaves[index], index, SIZE, store.inclusion_proof(index, SIZE),
                                     _reference_root(SIZE))
         bounds = [sum(BATCHES[:i]) for i in range(len(BATCHES) + 1)]
-        for size1, size2 in zip(bounds, bounds[1:]):
+        for size1, size2 in zip(bounds[1:], bounds[2:]):
             merkle.verify_consistency(size1, size2, _reference_root(size1), _reference_root(size2),
                                       store.consistency_proof(size1, size2))
 
@@ -170,6 +170,9 @@ OUT_OF_RANGE = [
     ("consistency-size2-beyond", lambda s: s.consistency_proof(1, SIZE + 1), f"tree size {SIZE + 1} is outside"),
     ("consistency-shrinking", lambda s: s.consistency_proof(5, 4), "need 0 <= size1 <= size2, got 5 and 4"),
     ("consistency-size1-negative", lambda s: s.consistency_proof(-1, 4), "need 0 <= size1 <= size2, got -1 and 4"),
+    # RFC 9162 §2.1.4.2 as transparency-dev/merkle reads it: a proof from the empty tree never verifies
+    ("consistency-from-empty", lambda s: s.consistency_proof(0, 4),
+     "no consistency proof from the empty tree \\(size1 0, size2 4\\): it proves nothing; ask from size 1 or more"),
     ("leaf-beyond", lambda s: s.leaf_hash(SIZE), f"no leaf at index {SIZE} \\(size {SIZE}\\)"),
     ("leaf-negative", lambda s: s.leaf_hash(-1), f"no leaf at index -1 \\(size {SIZE}\\)"),
 ]
