@@ -10,6 +10,10 @@ kind makes the anchorer re-read the chain and try again.
 
 Only one anchorer works at a time, whatever the number of processes sharing the
 database: it must hold the ``anchor_lease`` row (compare-and-set with an expiry).
+
+Nothing is anchored unchecked: before each send, every record the checkpoint would add is
+checked as the audit checks it (:mod:`ledger.anchor_guard`), and one that fails refuses
+the whole checkpoint, ``--force`` or not.
 """
 
 from __future__ import annotations
@@ -27,6 +31,7 @@ from sqlalchemy import Engine, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from ledger import checkpoints
+from ledger.anchor_guard import AnchorRefusedError, check_new_leaves
 from ledger.chain.errors import ChainUnavailableError, ContractRevert
 from ledger.chain.registry import AnchorTx
 from ledger.chain.registry import Checkpoint as OnChainCheckpoint
@@ -226,7 +231,11 @@ class Anchorer:
         return None
 
     def step(self, force: bool = False) -> AnchorResult:
-        """Reconcile, then anchor the current log if due (or ``force``)."""
+        """Reconcile, then anchor the current log if due (or ``force``).
+
+        Raises :class:`~ledger.anchor_guard.AnchorRefusedError`, anchoring nothing, if any
+        record to be anchored fails its checks (:func:`~ledger.anchor_guard.check_new_leaves`).
+        """
         if not self.acquire_lease():
             size, anchored, _ = self.pending()
             return AnchorResult(None, [], size - anchored, "another anchorer holds the lease")
@@ -235,6 +244,7 @@ class Anchorer:
         reason = "forced" if force and size > anchored else self.due(size, anchored, oldest)
         if reason is None:
             return AnchorResult(None, recovered, size - anchored, "nothing due")
+        check_new_leaves(self.engine, anchored, size)  # raises AnchorRefusedError; ``force`` does not skip it
         with self.engine.connect() as conn:
             store = MerkleStore(conn)
             root = store.root(size)
@@ -254,14 +264,23 @@ class Anchorer:
     def watch(self, interval: float = 2.0, stop: Callable[[], bool] = lambda: False) -> None:
         """Anchor whenever due until ``stop()``; chain outages leave records pending.
 
+        A refusal (:class:`~ledger.anchor_guard.AnchorRefusedError`) is logged at CRITICAL
+        when it first appears or changes, not every ``interval``, and the loop goes on:
+        nothing is anchored until the bad records are dealt with, and records stay pending.
         The lease is released on the way out, so a successor need not wait for it to expire.
         """
+        refused: str | None = None
         try:
             while not stop():
                 try:
                     self.step()
+                    refused = None
                 except ChainUnavailableError as exc:
                     log.warning("chain unavailable, records stay pending: %s", exc)
+                except AnchorRefusedError as exc:
+                    if str(exc) != refused:
+                        log.critical("anchoring refused, nothing anchored: %s", exc)
+                    refused = str(exc)
                 time.sleep(interval)
         finally:
             self.release_lease()

@@ -2,8 +2,12 @@
 
 A bundle carries the record's envelope, the signer's public key, the leaf hash, the
 inclusion proof up to the first checkpoint that covers the record, and where that
-checkpoint sits on chain. ``ledger.verification.verify_bundle`` checks it; nobody needs
-our database or our word.
+checkpoint sits on chain. It also carries the log's own word on the key: the record that
+registered it to its participant, and the record that registered the operator key which
+signed that registration, each with its inclusion proof in the same tree. So
+``ledger.verification.verify_bundle`` proves, with nothing but a chain RPC, that the key
+belonged to that participant in the log before the record was signed; nobody needs our
+database or our word. (Format 2: format 1 bundles carried no key proof.)
 """
 
 from __future__ import annotations
@@ -11,10 +15,11 @@ from __future__ import annotations
 from typing import Any
 
 from ledger.errors import NotFoundError
+from ledger.key_facts import key_facts
 from ledger.records.signing import b64url
 from ledger.service import Ledger, StoredRecord
 
-BUNDLE_FORMAT = "carbonledger-proof-bundle/1"
+BUNDLE_FORMAT = "carbonledger-proof-bundle/2"
 
 
 class NotAnchoredError(NotFoundError):
@@ -50,6 +55,7 @@ def proof_of(ledger: Ledger, stored: StoredRecord) -> tuple[dict[str, Any], bool
         "index": stored.seq,
         "inclusion_proof": [p.hex() for p in material.inclusion_proof],
         "checkpoint": {"tree_size": material.tree_size, "root": material.root.hex()},
+        "key_registrations": _key_registrations(ledger, env.key_id, stored.seq, material.tree_size),
     }
     cp = material.checkpoint
     if cp is not None:
@@ -58,6 +64,25 @@ def proof_of(ledger: Ledger, stored: StoredRecord) -> tuple[dict[str, Any], bool
             "block_number": cp.block_number, "block_time": cp.block_time.isoformat(),
         }
     return bundle, cp is not None
+
+
+def _key_registrations(ledger: Ledger, key_id: str, seq: int, tree_size: int) -> list[dict[str, Any]]:
+    """The registration records of the signing key and of the key that signed that registration
+    (the operator's, registered by itself at genesis), each with its inclusion proof in the
+    tree of ``tree_size``; registrations after ``seq`` prove nothing and are left out."""
+    out: list[dict[str, Any]] = []
+    wanted = key_id
+    for _ in range(2):
+        registration = key_facts(ledger, wanted).registration
+        if registration is None or registration.seq > seq or registration.seq >= tree_size:
+            break
+        _, proof = ledger.inclusion_proof(registration.seq, tree_size)
+        out.append({"index": registration.seq, "envelope": registration.envelope.to_dict(),
+                    "inclusion_proof": [p.hex() for p in proof]})
+        if registration.key_id == wanted:  # self-registered: the chain of keys ends here
+            break
+        wanted = registration.key_id
+    return out
 
 
 def current_proof(ledger: Ledger, seq: int) -> dict[str, Any]:

@@ -46,6 +46,7 @@ class Config:
     anchor_keystore: str = ""
     anchor_keystore_password: str = field(default="", repr=False)
     portal_secret: str = field(default="", repr=False)
+    future_tolerance_hours: float = 24.0
     extra: Mapping[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -82,5 +83,6 @@ class Config:
             anchor_keystore=env.get("CARBONLEDGER_ANCHOR_KEYSTORE", ""),
             anchor_keystore_password=env.get("CARBONLEDGER_ANCHOR_KEYSTORE_PASSWORD", ""),
             portal_secret=env.get("CARBONLEDGER_SECRET_KEY", ""),
+            future_tolerance_hours=float(env.get("CARBONLEDGER_FUTURE_TOLERANCE_HOURS", "24")),
             extra={k: v for k, v in env.items() if k.startswith("CARBONLEDGER_") and k not in _SECRET_VARS},
         )

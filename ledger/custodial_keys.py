@@ -27,7 +27,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ledger.db import Base, write_transaction
-from ledger.errors import ConflictError, NotFoundError
+from ledger.errors import ConflictError, NotAuthorisedError, NotFoundError, SchemaError
 from ledger.ingest import Receipt
 from ledger.records.signing import SigningKey
 from ledger.service import Ledger
@@ -119,7 +119,12 @@ class CustodialKeys:
         return self.ledger.submit(self.key(participant_id).sign_record(record))
 
     def key(self, participant_id: str) -> SigningKey:
-        """The participant's custodial signing key, created and registered on first use."""
+        """The participant's custodial signing key, created and registered on first use.
+
+        Only for a participant with no key of its own: one that signs with its own key
+        never gets a custodial key implicitly (raises :class:`NotAuthorisedError`), since
+        the portal would then sign in its name; an admin may add one with :meth:`add`.
+        """
         with self.ledger.engine.connect() as conn:
             row = conn.execute(
                 select(CustodialKeyRow).where(CustodialKeyRow.participant_id == participant_id)
@@ -129,16 +134,45 @@ class CustodialKeys:
             try:
                 self.ledger.public_key(key.key_id)
             except NotFoundError:  # a previous run stored the key but stopped before registering it
-                self.ledger.register_key(participant_id, key.public_b64)
+                self.ledger.register_key(participant_id, key.public_b64, custody="custodial")
             return key
         self.ledger.require_participant(participant_id)
+        own = [k["key_id"] for p in self.ledger.participants() if p["participant_id"] == participant_id
+               for k in p["keys"] if not k["revoked"]]
+        if own:
+            raise NotAuthorisedError(f"{participant_id} signs with its own key ({own[0]}); the portal does not sign "
+                                     "for it unless an admin adds a custodial key, with a reason",
+                                     field="participant_id")
+        return self._create(participant_id, None)
+
+    def holds(self, participant_id: str) -> bool:
+        """Whether the installation holds a key for ``participant_id``."""
+        with self.ledger.engine.connect() as conn:
+            return conn.execute(select(CustodialKeyRow.key_id)
+                                .where(CustodialKeyRow.participant_id == participant_id)).first() is not None
+
+    def add(self, participant_id: str, reason: str) -> SigningKey:
+        """Give a participant that has keys of its own a custodial key too, explicitly.
+
+        The admin's reason goes into the key's registration record, so the log says why
+        the portal may sign for this participant. Raises :class:`ConflictError` if the
+        portal already holds a key for it, :class:`SchemaError` without a reason.
+        """
+        if not reason.strip():
+            raise SchemaError("say why the portal should sign for this participant", field="reason")
+        self.ledger.require_participant(participant_id)
+        if self.holds(participant_id):
+            raise ConflictError(f"the portal already holds a key for {participant_id}", field="participant_id")
+        return self._create(participant_id, reason.strip())
+
+    def _create(self, participant_id: str, reason: str | None) -> SigningKey:
         key = SigningKey.generate()
         try:
             with write_transaction(self.ledger.engine) as conn:
                 self._store(conn, participant_id, key)
         except IntegrityError:  # created concurrently by another worker: use theirs
             return self.key(participant_id)
-        self.ledger.register_key(participant_id, key.public_b64)
+        self.ledger.register_key(participant_id, key.public_b64, custody="custodial", reason=reason)
         return key
 
     # -- participants and rotation -------------------------------------------------
@@ -154,7 +188,8 @@ class CustodialKeys:
         key = SigningKey.generate()
         try:
             receipts = self.ledger.register_participant(participant_id, name, roles, country, key.public_b64,
-                                                        within=lambda conn: self._store(conn, participant_id, key))
+                                                        within=lambda conn: self._store(conn, participant_id, key),
+                                                        custody="custodial")
         except IntegrityError:
             raise ConflictError(f"the portal already holds a key for {participant_id}", field="participant_id") from None
         return receipts, key.key_id
@@ -192,7 +227,7 @@ class CustodialKeys:
                                     field="participant_id")
 
         receipts = self.ledger.rotate_key(participant_id, key.public_b64, old_key_id, reason or ROTATION_REASON,
-                                          within=swap)
+                                          within=swap, custody="custodial")
         return KeyRotation(participant_id, old_key_id, key.key_id, receipts[0].seq,
                            receipts[1].seq if len(receipts) > 1 else None)
 

@@ -87,7 +87,32 @@ def _leg(leg_id: str, ships: list[str], mode: str, vehicle: str, origin: dict, d
 
 
 def records_by_participant() -> list[tuple[str, dict[str, Any]]]:
-    """Every demo record with the participant who signs it, in submission order."""
+    """Every demo record with the participant who signs it, in submission order.
+
+    The shippers' delegations come right after their shipments: each carrier and the
+    warehouse may add exactly the legs and hub operations it reports (``ledger.authority``).
+    """
+    records = _operations()
+    shipments = [(pid, rec) for pid, rec in records if rec["kind"] == "shipment"]
+    return shipments + _delegations(records) + [(pid, rec) for pid, rec in records if rec["kind"] != "shipment"]
+
+
+def _delegations(records: list[tuple[str, dict[str, Any]]]) -> list[tuple[str, dict[str, Any]]]:
+    """What each shipper lets each of its carriers and hub operators add, one delegation per pair."""
+    owner = {rec["shipment_id"]: pid for pid, rec in records if rec["kind"] == "shipment"}
+    granted: dict[tuple[str, str], tuple[set[str], set[str]]] = {}
+    for pid, rec in records:
+        for shipment_id in rec.get("shipment_ids", []):
+            if owner[shipment_id] != pid:
+                shipments, kinds = granted.setdefault((owner[shipment_id], pid), (set(), set()))
+                shipments.add(shipment_id)
+                kinds.add(rec["kind"])
+    return [(shipper, {"kind": "delegation", "schema_version": 1, "delegation_id": f"DEL-{shipper}-{delegate}",
+                       "delegate": delegate, "shipment_ids": sorted(shipments), "may_add": sorted(kinds)})
+            for (shipper, delegate), (shipments, kinds) in sorted(granted.items())]
+
+
+def _operations() -> list[tuple[str, dict[str, Any]]]:
     tea, volt = "hangzhou-spring-tea", "shenzhen-voltcraft"
     out: list[tuple[str, dict[str, Any]]] = [
         (tea, _shipment("SH-TEA-1001", "ORD-TEA-1001", tea, [{**TEA, "quantity": 6}], HANGZHOU, BERLIN, 0.6)),

@@ -16,6 +16,7 @@ from typing import Any
 from carbon_models.leg_estimates import LegEstimator
 from carbon_models.results import OrderFootprint
 from carbon_models.scenarios import ScenarioResult
+from ledger import authority
 from ledger.errors import NotFoundError
 from ledger.footprint_inputs import OrderRecords
 from ledger.ingest import Receipt
@@ -38,34 +39,44 @@ def _effective(view: RecordView) -> tuple[dict[str, Any] | None, StoredRecord]:
 
 
 def gather_inputs(ledger: Ledger, order_id: str) -> FootprintInputs:
-    """Every record the footprint of ``order_id`` depends on, corrections applied."""
+    """Every record the footprint of ``order_id`` depends on, corrections applied.
+
+    Only records entitled to the order count (:func:`ledger.provenance.order_view`), and a
+    vehicle's other cargo is the shipments whose owners had let that carrier carry them: an
+    id reused by someone else never becomes an input. Ids are keyed by their signer, as
+    they live in the signer's namespace.
+    """
     view = order_view(ledger, order_id)
     if view is None:
         raise NotFoundError(f"no shipment of order {order_id}", field="order_id")
     sources: dict[int, StoredRecord] = {}
-    shipments: dict[str, dict[str, Any]] = {}
+    shipments: dict[tuple[str, str], dict[str, Any]] = {}
+    legs: dict[tuple[str, str], dict[str, Any]] = {}
+    hubs: dict[tuple[str, str], dict[str, Any]] = {}
+    carriers: list[tuple[str, str, int, dict[str, Any]]] = []  # (signer, kind, seq, content) of legs and hubs
 
-    def take(v: RecordView, into: dict[str, dict[str, Any]], key: str) -> None:
+    def take(v: RecordView, into: dict[tuple[str, str], dict[str, Any]], key: str) -> None:
         content, source = _effective(v)
         if content is None:
             return
-        into[content[key]] = content
+        into[(v.stored.participant_id, content[key])] = content
         sources[source.seq] = source
+        if into is not shipments:
+            carriers.append((v.stored.participant_id, v.stored.kind, v.stored.seq, content))
 
     for v in view.shipments:
         take(v, shipments, "shipment_id")
-    legs: dict[str, dict[str, Any]] = {}
-    hubs: dict[str, dict[str, Any]] = {}
     for v in view.legs:
         take(v, legs, "leg_id")
     for v in view.hubs:
         take(v, hubs, "hub_id")
-    for carried in [*legs.values(), *hubs.values()]:
+    for signer, kind, seq, carried in carriers:
         for sid in carried["shipment_ids"]:
-            if sid in shipments:
-                continue
+            grants = authority.grants_for(ledger.records_by_ref, sid)
             for stored in ledger.records_by_ref("shipment_id", sid):
-                if stored.kind == "shipment":
+                owner = stored.participant_id
+                if stored.kind == "shipment" and (owner, sid) not in shipments and \
+                        authority.entitled(signer, owner, kind, sid, seq, grants):
                     take(record_view(ledger, stored), shipments, "shipment_id")
     return FootprintInputs(order_id, list(shipments.values()), list(legs.values()), list(hubs.values()),
                            [sources[k].leaf_hash.hex() for k in sorted(sources)])

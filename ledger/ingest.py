@@ -14,11 +14,12 @@ import hashlib
 import json
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, insert, select
+from sqlalchemy import Connection, insert, select, tuple_
 
+from ledger import authority
 from ledger.epcis_index import event_refs
 from ledger.errors import (
     ConflictError,
@@ -33,12 +34,17 @@ from ledger.errors import (
 from ledger.merkle import leaf_hash as rfc6962_leaf_hash
 from ledger.merkle_store import MerkleStore
 from ledger.records.canonical import canonical_bytes
-from ledger.records.envelope import envelope_bytes, format_received_at
+from ledger.records.envelope import Envelope, envelope_bytes, format_received_at
+from ledger.records.ijson import check_ijson
 from ledger.records.public_ids import order_public_id
 from ledger.records.schemas import SERVICE_ONLY_KINDS, validate_record
 from ledger.records.signing import from_b64url, key_id_for, verify_many, verify_signature
 from ledger.tables import KeyRevocationRow, KeyRow, ParticipantRow, RecordRef, RecordRow
 from ledger.write_lock import acquire_write_lock
+
+DEFAULT_FUTURE_TOLERANCE = timedelta(hours=24)
+"""How far past the ledger's receipt time an event, departure or arrival may lie: clocks
+and time zones disagree by hours, never by days; a leg "arriving" in 2030 is not a fact."""
 
 MAX_REPORTED_ERRORS = 100
 """A batch with thousands of bad rows reports the first hundred: enough to fix a
@@ -84,6 +90,17 @@ class _Key:
     participant_id: str
     public_key: bytes
     revoked: bool
+
+
+@dataclass(frozen=True)
+class _Logged:
+    """A record as the authority rules see it, from the store or from the batch being checked."""
+
+    seq: int
+    kind: str
+    participant_id: str
+    leaf_hash: bytes
+    record: dict[str, Any]
 
 
 @dataclass
@@ -142,6 +159,9 @@ def _refs(model: Any) -> list[tuple[str, str]]:
         if isinstance(event_id, str):
             refs.append(("epcis_event_id", event_id[:200]))
         refs += event_refs(model.event)
+    elif kind == "delegation":
+        refs += [("delegation_id", model.delegation_id), ("delegate", model.delegate)]
+        refs += [("shipment_id", s) for s in model.shipment_ids]
     elif kind == "footprint":
         refs.append(("order_id", model.order_id))
     elif kind == "correction":
@@ -164,9 +184,15 @@ class Ingestor:
     ``None`` only before the genesis record exists.
     """
 
-    def __init__(self, conn: Connection, operator_id: str | None) -> None:
+    def __init__(self, conn: Connection, operator_id: str | None,
+                 future_tolerance: timedelta = DEFAULT_FUTURE_TOLERANCE) -> None:
         self.conn = conn
         self.operator_id = operator_id
+        self.future_tolerance = future_tolerance
+        self._received_at: datetime | None = None
+        self._found: dict[tuple[str, str], list[_Logged]] = {}  # stored records by ref, read once per batch
+        self._pending: dict[tuple[str, str], list[_Logged]] = {}  # accepted earlier in this batch, by ref
+        self._last_pending_seq: int | None = None
         self._keys: dict[str, _Key | None] = {}
         self._participants: dict[str, bool] = {}
         self._by_leaf: dict[str, tuple[str, str]] = {}  # leaf hex -> (participant, kind) for this batch
@@ -189,6 +215,9 @@ class Ingestor:
                 select(ParticipantRow.participant_id).where(ParticipantRow.participant_id == participant_id)
             ).first() is not None
         return self._participants[participant_id]
+
+    def _record_seq(self, leaf_hex: str) -> int | None:
+        return self.conn.execute(select(RecordRow.seq).where(RecordRow.leaf_hash == bytes.fromhex(leaf_hex))).scalar()
 
     def _record_owner(self, leaf_hex: str) -> tuple[str, str] | None:
         if leaf_hex in self._by_leaf:
@@ -220,6 +249,7 @@ class Ingestor:
         if not isinstance(signature, str) or not signature:
             raise SchemaError("must be a base64url signature string", record=label, field="signature")
 
+        check_ijson(record, record=label)  # I-JSON (RFC 7493) before canonicalising: names the field
         model = validate_record(record, label)
         try:
             canonical = canonical_bytes(record)
@@ -274,14 +304,7 @@ class Ingestor:
                 f"{m.kind} records must be signed by the ledger operator, not {c.participant_id}",
                 record=label, field="key_id",
             )
-        if m.kind == "shipment" and m.shipper != c.participant_id:
-            raise NotAuthorisedError(
-                f"shipper {m.shipper!r} is not the signer {c.participant_id!r}", record=label, field="shipper"
-            )
-        if m.kind == "transport_leg" and m.carrier is not None and m.carrier != c.participant_id:
-            raise NotAuthorisedError(
-                f"carrier {m.carrier!r} is not the signer {c.participant_id!r}", record=label, field="carrier"
-            )
+        self._authorise_content(label, m, c.participant_id)
         if m.kind == "participant":
             if self._participant_exists(m.participant_id):
                 raise ConflictError(f"participant {m.participant_id} already exists", record=label, field="participant_id")
@@ -290,6 +313,125 @@ class Ingestor:
             self._authorise_key(label, m)
         if m.kind == "correction":
             self._authorise_correction(label, m, c.participant_id)
+        logged = _Logged(self._next_seq(), m.kind, c.participant_id, b"", c.record)
+        self._last_pending_seq = logged.seq
+        for ref in c.refs:
+            self._pending.setdefault(ref, []).append(logged)
+
+    def _authorise_content(self, label: str, m: Any, signer: str, prefix: str = "",
+                           replacing: int | None = None) -> None:
+        """The rules of :mod:`ledger.authority` for what ``signer`` says in ``m``.
+
+        Applied to a new record, and to a correction's replacement as if its original's
+        signer submitted it anew (``replacing``: the original's seq, which the replacement
+        may of course repeat).
+        """
+        if m.kind == "shipment":
+            if m.shipper != signer:
+                raise NotAuthorisedError(f"shipper {m.shipper!r} is not the signer {signer!r}", record=label,
+                                         field=prefix + "shipper")
+            owner = authority.owner_of_order(self._find, m.order_id)
+            if owner is not None and owner != signer:
+                raise NotAuthorisedError(f"order {m.order_id} belongs to {owner}, whose shipment declared it first; "
+                                         "use an order id of your own", record=label, field=prefix + "order_id")
+            mine = [seq for seq, who, _ in authority.shipment_declarers(self._find, m.shipment_id)
+                    if who == signer and seq != replacing]
+            if mine and replacing is None:
+                raise ConflictError(f"you already recorded shipment {m.shipment_id}; send a correction of that record "
+                                    "instead", record=label, field=prefix + "shipment_id")
+        elif m.kind in authority.ATTACHED_KINDS:
+            if m.kind == "transport_leg" and m.carrier is not None and m.carrier != signer:
+                raise NotAuthorisedError(f"carrier {m.carrier!r} is not the signer {signer!r}", record=label,
+                                         field=prefix + "carrier")
+            for i, shipment_id in enumerate(m.shipment_ids):
+                self._require_entitled(label, signer, m.kind, shipment_id, f"{prefix}shipment_ids[{i}]")
+            self._check_times(label, m, prefix)
+        elif m.kind == "delegation":
+            if not self._participant_exists(m.delegate):
+                raise NotFoundError(f"participant {m.delegate} is not registered", record=label,
+                                    field=prefix + "delegate")
+            for i, shipment_id in enumerate(m.shipment_ids):
+                if signer not in {who for _, who, _ in authority.shipment_declarers(self._find, shipment_id)}:
+                    raise NotAuthorisedError(f"you have recorded no shipment {shipment_id} to delegate",
+                                             record=label, field=f"{prefix}shipment_ids[{i}]")
+        elif m.kind == "epcis_event":
+            self._check_times(label, m, prefix)
+
+    def _require_entitled(self, label: str, signer: str, kind: str, shipment_id: str, field: str) -> None:
+        owners = {who for _, who, _ in authority.shipment_declarers(self._find, shipment_id)}
+        if not owners:
+            raise NotFoundError(f"no shipment {shipment_id} is recorded; its owner records it first", record=label,
+                                field=field)
+        if signer in owners:
+            return
+        grants = authority.grants_for(self._find, shipment_id)
+        now = self._next_seq()
+        if not any(authority.entitled(signer, owner, kind, shipment_id, now, grants) for owner in owners):
+            raise NotAuthorisedError(f"no owner of shipment {shipment_id} has delegated {kind} records to {signer}",
+                                     record=label, field=field)
+
+    def _check_times(self, label: str, m: Any, prefix: str) -> None:
+        """Refuse times further past the receipt time than the tolerance: a claim about the future is no record."""
+        assert self._received_at is not None
+        latest = self._received_at + self.future_tolerance
+        moments: list[tuple[str, Any]] = []
+        if m.kind == "transport_leg":
+            moments = [("departure", m.departure), ("arrival", m.arrival)]
+        elif m.kind == "epcis_event":
+            moments = [("event.eventTime", _event_time(m.event.get("eventTime")))]
+        for name, moment in moments:
+            if moment is not None and moment > latest:
+                raise SchemaError(f"{moment.isoformat()} is more than {_hours(self.future_tolerance)} after the "
+                                  f"ledger received it ({self._received_at.isoformat()}); record what happened, "
+                                  "not what is planned", record=label, field=prefix + name)
+
+    # -- the records the rules look at ------------------------------------------------
+    def _find(self, ref_type: str, value: str) -> list[_Logged]:
+        key = (ref_type, value)
+        if key not in self._found:
+            rows = self.conn.execute(
+                select(RecordRow.seq, RecordRow.kind, RecordRow.participant_id, RecordRow.leaf_hash, RecordRow.envelope)
+                .join(RecordRef, RecordRef.seq == RecordRow.seq)
+                .where(RecordRef.ref_type == ref_type, RecordRef.ref_value == value).order_by(RecordRow.seq)
+            ).all()
+            self._found[key] = [_Logged(seq, kind, who, bytes(leaf), Envelope.from_bytes(bytes(env)).record)
+                                for seq, kind, who, leaf, env in rows]
+        return self._found[key] + self._pending.get(key, [])
+
+    def _prefetch_refs(self, checked: Sequence[_Checked | None]) -> None:
+        """Read, in a few queries, every reference the authority rules will look up for this batch.
+
+        One query per record would make ingest of a thousand shipments a thousand round
+        trips; the rules then find everything they need in ``_found``.
+        """
+        wanted: set[tuple[str, str]] = set()
+        for c in checked:
+            if c is None:
+                continue
+            m = c.model
+            if m.kind == "shipment":
+                wanted |= {("order_id", m.order_id), ("shipment_id", m.shipment_id)}
+            elif m.kind in authority.ATTACHED_KINDS or m.kind == "delegation":
+                wanted |= {("shipment_id", s) for s in m.shipment_ids}
+        wanted -= set(self._found)
+        keys = sorted(wanted)
+        for key in keys:
+            self._found[key] = []
+        for start in range(0, len(keys), _IN_CHUNK // 2):
+            chunk = keys[start:start + _IN_CHUNK // 2]
+            rows = self.conn.execute(
+                select(RecordRef.ref_type, RecordRef.ref_value, RecordRow.seq, RecordRow.kind, RecordRow.participant_id,
+                       RecordRow.leaf_hash, RecordRow.envelope)
+                .join(RecordRow, RecordRef.seq == RecordRow.seq)
+                .where(tuple_(RecordRef.ref_type, RecordRef.ref_value).in_(chunk)).order_by(RecordRow.seq)
+            ).all()
+            for ref_type, value, seq, kind, who, leaf, env in rows:
+                self._found[(ref_type, value)].append(
+                    _Logged(seq, kind, who, bytes(leaf), Envelope.from_bytes(bytes(env)).record))
+
+    def _next_seq(self) -> int:
+        """A position after every stored record and every record accepted so far in this batch."""
+        return 1 << 62 if self._last_pending_seq is None else self._last_pending_seq + 1
 
     def _authorise_key(self, label: str, m: Any) -> None:
         if not self._participant_exists(m.participant_id):
@@ -328,7 +470,9 @@ class Ingestor:
         if m.replacement is not None:
             if m.replacement.get("kind") != kind:
                 raise SchemaError(f"must be a {kind} record like the one it replaces", record=label, field="replacement.kind")
-            validate_record(m.replacement, label, prefix="replacement")
+            replacement = validate_record(m.replacement, label, prefix="replacement")
+            original = self._record_seq(m.supersedes)
+            self._authorise_content(label, replacement, participant, "replacement.", replacing=original)
 
     # -- the whole batch -------------------------------------------------------------
     def ingest(
@@ -338,6 +482,7 @@ class Ingestor:
         progress: Callable[[int], None] | None = None,
     ) -> list[Receipt]:
         acquire_write_lock(self.conn)
+        self._received_at = received_at
         errors: list[tuple[int, LedgerError]] = []
         bad = 0
         checked: list[_Checked | None] = []
@@ -351,6 +496,7 @@ class Ingestor:
                     errors.append((i, exc))
                 checked.append(None)
         self._mark_duplicates(checked)
+        self._prefetch_refs(checked)
         self._verify_known_keys_in_parallel([c for c in checked if c is not None])
         for i, c in enumerate(checked):
             if c is None:
@@ -492,6 +638,23 @@ class Ingestor:
 
 
 def ingest(conn: Connection, operator_id: str | None, submissions: Iterable[Any], received_at: datetime,
-           progress: Callable[[int], None] | None = None) -> list[Receipt]:
+           progress: Callable[[int], None] | None = None,
+           future_tolerance: timedelta = DEFAULT_FUTURE_TOLERANCE) -> list[Receipt]:
     """Check and append ``submissions`` in the caller's transaction."""
-    return Ingestor(conn, operator_id).ingest(list(submissions), received_at, progress)
+    return Ingestor(conn, operator_id, future_tolerance).ingest(list(submissions), received_at, progress)
+
+
+def _event_time(value: Any) -> datetime | None:
+    """An EPCIS eventTime as an aware datetime, None when absent or unreadable (the EPCIS checks name that)."""
+    if not isinstance(value, str):
+        return None
+    try:
+        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return moment if moment.tzinfo is not None else None
+
+
+def _hours(span: timedelta) -> str:
+    hours = span.total_seconds() / 3600
+    return f"{hours:g} h"

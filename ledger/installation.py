@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 import secrets
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 
 from sqlalchemy import Engine
@@ -51,7 +52,7 @@ def init(config: Config, operator_id: str = DEFAULT_OPERATOR_ID, operator_name: 
     created_key = not key_path.exists()
     if created_key:
         SigningKey.generate().save(key_path)
-    ledger = Ledger(engine, SigningKey.load(key_path))
+    ledger = Ledger(engine, SigningKey.load(key_path), future_tolerance=_tolerance(config))
     created_genesis = False
     if not ledger.is_initialised():
         ledger.genesis(operator_id, operator_name)
@@ -76,7 +77,11 @@ def open_ledger(config: Config, *, need_operator_key: bool = False) -> Ledger:
     key = SigningKey.load(key_path) if key_path.exists() else None
     if need_operator_key and key is None:
         raise NotInitialisedError(f"operator key {key_path} is missing")
-    return Ledger(engine, key)
+    return Ledger(engine, key, future_tolerance=_tolerance(config))
+
+
+def _tolerance(config: Config) -> timedelta:
+    return timedelta(hours=config.future_tolerance_hours)
 
 
 def installation_secret(config: Config) -> bytes:

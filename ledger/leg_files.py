@@ -16,6 +16,7 @@ from pathlib import Path
 from carbon_models.distance import ResolvedDistance
 from carbon_models.inputs import TransportLeg
 from ledger.errors import SchemaError
+from ledger.records.ijson import loads_ijson
 from ledger.records.schemas import TransportLegRecord, validate_record
 
 
@@ -40,10 +41,7 @@ def read_legs_jsonl(path: Path) -> Iterator[tuple[TransportLegRecord, ResolvedDi
         for lineno, line in enumerate(fh, 1):
             if not line.strip():
                 continue
-            try:
-                data = json.loads(line)
-            except json.JSONDecodeError as exc:
-                raise SchemaError(f"not JSON: {exc.msg}", record=f"{path.name}:{lineno}") from None
+            data = loads_ijson(line, record=f"{path.name}:{lineno}")  # strict I-JSON, as at every door
             resolved = data.pop("resolved_distance", None) if isinstance(data, dict) else None
             leg = validate_record(data, f"{path.name}:{lineno}")
             if not isinstance(leg, TransportLegRecord):

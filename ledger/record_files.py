@@ -13,12 +13,12 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 from dataclasses import dataclass
 from pathlib import PurePath
 from typing import Any, Literal
 
 from ledger.errors import SchemaError
+from ledger.records.ijson import loads_ijson
 from ledger.records.schemas import validate_record
 
 FileFormat = Literal["json", "jsonl", "csv"]
@@ -46,12 +46,13 @@ def detect_format(name: str) -> FileFormat:
 
 
 def read_items(text: str, fmt: FileFormat) -> list[InputItem]:
-    """Parse a whole file; raises :class:`SchemaError` naming the line or row."""
+    """Parse a whole file; raises :class:`SchemaError` naming the line or row.
+
+    JSON must be I-JSON (RFC 7493, :func:`~ledger.records.ijson.loads_ijson`): what is
+    signed must canonicalise, and canonicalise again, to the same bytes.
+    """
     if fmt == "json":
-        try:
-            data = json.loads(text)
-        except json.JSONDecodeError as exc:
-            raise SchemaError(f"not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}") from None
+        data = loads_ijson(text)
         if isinstance(data, dict) and isinstance(data.get("records"), list):
             data = data["records"]
         items = data if isinstance(data, list) else [data]
@@ -61,10 +62,7 @@ def read_items(text: str, fmt: FileFormat) -> list[InputItem]:
         for n, line in enumerate(text.splitlines(), start=1):
             if not line.strip():
                 continue
-            try:
-                out.append(InputItem(f"line {n}", json.loads(line)))
-            except json.JSONDecodeError as exc:
-                raise SchemaError(f"line {n}: not valid JSON: {exc.msg} at column {exc.colno}") from None
+            out.append(InputItem(f"line {n}", loads_ijson(line, record=f"line {n}")))
         return out
     reader = csv.DictReader(io.StringIO(text))
     if not reader.fieldnames or "kind" not in reader.fieldnames:
@@ -87,10 +85,7 @@ def csv_row_to_record(row: dict[str, str | None], position: str) -> dict[str, An
         elif column == "schema_version" and cell.isdigit():
             value = int(cell)  # a literal in the schema, which pydantic never coerces from text
         elif cell[0] in "[{":
-            try:
-                value = json.loads(cell)
-            except json.JSONDecodeError as exc:
-                raise SchemaError(f"{position}: column {column}: not valid JSON: {exc.msg}") from None
+            value = loads_ijson(cell, path=column, record=position)
         target = record
         parts = column.split(".")
         for part in parts[:-1]:

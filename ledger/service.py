@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from sqlalchemy import Connection, Engine, bindparam, exists, func, select, tuple_
@@ -18,10 +18,11 @@ from sqlalchemy import Connection, Engine, bindparam, exists, func, select, tupl
 from ledger import checkpoints
 from ledger.checkpoints import Checkpoint
 from ledger.db import read_retrying, reading, write_transaction
-from ledger.errors import ConflictError, NotFoundError, NotInitialisedError
-from ledger.ingest import Receipt, ingest
+from ledger.errors import ConflictError, NotFoundError, NotInitialisedError, SchemaError
+from ledger.ingest import DEFAULT_FUTURE_TOLERANCE, Receipt, ingest
 from ledger.merkle_store import MerkleStore
 from ledger.records.envelope import Envelope
+from ledger.records.schemas import KeyCustody
 from ledger.records.signing import SigningKey, b64url, from_b64url, key_id_for
 from ledger.tables import KeyRevocationRow, KeyRow, ParticipantRow, RecordRef, RecordRow
 
@@ -114,10 +115,12 @@ class Ledger:
     submissions and serve proofs.
     """
 
-    def __init__(self, engine: Engine, operator_key: SigningKey | None = None, clock: Clock = utc_now) -> None:
+    def __init__(self, engine: Engine, operator_key: SigningKey | None = None, clock: Clock = utc_now,
+                 future_tolerance: timedelta = DEFAULT_FUTURE_TOLERANCE) -> None:
         self.engine = engine
         self.operator_key = operator_key
         self.clock = clock
+        self.future_tolerance = future_tolerance
         self._operator_id: str | None = None
 
     # -- identity ---------------------------------------------------------------------
@@ -158,12 +161,14 @@ class Ledger:
     def register_participant(
         self, participant_id: str, name: str, roles: Sequence[str], country: str | None = None,
         public_key_b64: str | None = None, key_id: str | None = None,
-        within: Callable[[Connection], None] | None = None,
+        within: Callable[[Connection], None] | None = None, custody: KeyCustody = "own",
     ) -> list[Receipt]:
         """Register a participant and, optionally, its first key, in one atomic batch.
 
         ``within`` runs in the batch's transaction, as for :meth:`submit_many` (the portal
         stores a custodial key there, so the key exists exactly when its record does).
+        ``custody`` says who holds the key, in its record: the participant, or the
+        installation (``ledger.custodial_keys``).
         """
         key = self._require_operator_key()
         record: dict[str, Any] = {
@@ -174,23 +179,39 @@ class Ledger:
             record["country"] = country
         batch = [key.sign_record(record)]
         if public_key_b64 is not None:
-            batch.append(key.sign_record(self._key_record("register", participant_id, public_key_b64, key_id)))
+            batch.append(key.sign_record(self._key_record("register", participant_id, public_key_b64, key_id,
+                                                          custody)))
         return self.submit_many(batch, within=within)
 
-    def register_key(self, participant_id: str, public_key_b64: str, key_id: str | None = None) -> Receipt:
+    def register_key(self, participant_id: str, public_key_b64: str, key_id: str | None = None,
+                     custody: KeyCustody = "own", reason: str | None = None) -> Receipt:
         key = self._require_operator_key()
-        return self.submit(key.sign_record(self._key_record("register", participant_id, public_key_b64, key_id)))
+        record = self._key_record("register", participant_id, public_key_b64, key_id, custody)
+        if reason:
+            record["reason"] = reason
+        return self.submit(key.sign_record(record))
 
-    def revoke_key(self, key_id: str, reason: str | None = None) -> Receipt:
+    def revoke_key(self, key_id: str, reason: str | None = None, compromised_since: datetime | None = None) -> Receipt:
+        """Revoke a key: later submissions with it are refused.
+
+        ``compromised_since`` (timezone-aware) says since when someone else may have held
+        it: records received from then on are shown and audited as signed with a
+        compromised key, never plainly verified.
+        """
         key = self._require_operator_key()
         found = self._key_state(key_id)
         if found is None:
             raise NotFoundError(f"key {key_id} is not registered", field="key_id")
-        return self.submit(key.sign_record(self._revocation(key_id, found[0], found[1], reason)))
+        record = self._revocation(key_id, found[0], found[1], reason)
+        if compromised_since is not None:
+            if compromised_since.tzinfo is None:
+                raise SchemaError("give a time zone (e.g. 2026-11-30T08:00:00+00:00)", field="compromised_since")
+            record["compromised_since"] = compromised_since.isoformat()
+        return self.submit(key.sign_record(record))
 
     def rotate_key(
         self, participant_id: str, public_key_b64: str, old_key_id: str, reason: str | None = None,
-        within: Callable[[Connection], None] | None = None,
+        within: Callable[[Connection], None] | None = None, custody: KeyCustody = "own",
     ) -> list[Receipt]:
         """Register ``participant_id``'s new key and revoke ``old_key_id``, in one atomic batch.
 
@@ -206,7 +227,7 @@ class Ledger:
         ingest raises for the new key (e.g. a malformed one).
         """
         key = self._require_operator_key()
-        records = [self._key_record("register", participant_id, public_key_b64, None)]
+        records = [self._key_record("register", participant_id, public_key_b64, None, custody)]
         new_key_id = records[0]["key_id"]
         if self._key_state(new_key_id) is not None:  # ingest would take a re-registration for a harmless repeat
             raise ConflictError(f"key {new_key_id} is already registered", field="key_id")
@@ -236,16 +257,20 @@ class Ledger:
         return record
 
     @staticmethod
-    def _key_record(action: str, participant_id: str, public_key_b64: str, key_id: str | None) -> dict[str, Any]:
+    def _key_record(action: str, participant_id: str, public_key_b64: str, key_id: str | None,
+                    custody: KeyCustody | None = None) -> dict[str, Any]:
         if key_id is None:
             try:
                 key_id = key_id_for(from_b64url(public_key_b64))
             except ValueError:
                 key_id = "invalid"
-        return {
+        record = {
             "kind": "key", "schema_version": 1, "action": action, "participant_id": participant_id,
             "key_id": key_id, "public_key": public_key_b64,
         }
+        if custody is not None:
+            record["custody"] = custody
+        return record
 
     def proof_material(self, seq: int, key_id: str) -> ProofMaterial:
         """The checkpoint, inclusion proof and public key that prove record ``seq`` (signed by ``key_id``)."""
@@ -311,7 +336,7 @@ class Ledger:
         batch = list(submissions)
         operator = self.operator_id
         with write_transaction(self.engine) as conn:
-            receipts = ingest(conn, operator, batch, self.clock(), progress)
+            receipts = ingest(conn, operator, batch, self.clock(), progress, self.future_tolerance)
             if within is not None:
                 within(conn)
             return receipts

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from sqlalchemy import Engine, text
 
 
-def drop_append_only_guards(engine: Engine) -> None:
-    """Remove the triggers that refuse UPDATE and DELETE on ``records`` (SQLite or PostgreSQL)."""
+def drop_append_only_guards(engine: Engine, tables: Iterable[str] = ("records",)) -> None:
+    """Remove the triggers that refuse UPDATE and DELETE on ``tables`` (SQLite or PostgreSQL)."""
     with engine.begin() as conn:
-        if conn.dialect.name == "sqlite":
-            conn.execute(text("DROP TRIGGER IF EXISTS records_no_update"))
-        else:
-            conn.execute(text("DROP TRIGGER IF EXISTS records_append_only ON records"))
+        for table in tables:
+            if conn.dialect.name == "sqlite":
+                conn.execute(text(f"DROP TRIGGER IF EXISTS {table}_no_update"))
+                conn.execute(text(f"DROP TRIGGER IF EXISTS {table}_no_delete"))
+            else:
+                conn.execute(text(f"DROP TRIGGER IF EXISTS {table}_append_only ON {table}"))

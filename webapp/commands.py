@@ -24,6 +24,7 @@ from ledger.bundles import build_bundle
 from ledger.chain.provision import provision_registry
 from ledger.cli.invocation import current_config, user_errors
 from ledger.config import Config
+from ledger.custodial_keys import CustodialKeys
 from ledger.verification import verify_bundle
 from webapp.accounts import ROLES, Accounts
 
@@ -162,6 +163,10 @@ def demo_command() -> None:
                + ("VERIFIED against the chain" if verdict.ok else f"NOT VERIFIED: {verdict.to_dict()}"))
 
     demo_users = ensure_demo_accounts(Accounts(ledger.engine), config.home)
+    custodial = CustodialKeys(ledger, installation.installation_secret(config))
+    for _, _, participant in DEMO_ACCOUNTS:  # the demo companies hold keys of their own; the portal signs too
+        if participant is not None and not custodial.holds(participant):
+            custodial.add(participant, "demo: its staff also submit through the portal")
     click.echo(f"Portal accounts (also in {config.home / 'demo-accounts.txt'}):")
     for username, password, role in demo_users:
         click.echo(f"  {username:<18} {password:<20} {role}")

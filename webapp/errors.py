@@ -9,6 +9,7 @@ through :func:`status_for`.
 
 from __future__ import annotations
 
+from ledger.anchor_guard import AnchorRefusedError
 from ledger.bundles import NotAnchoredError
 from ledger.chain.errors import (
     ChainError,
@@ -88,6 +89,7 @@ STATUS: dict[type[LedgerError], int] = {
     NotDeployedError: 503,
     KeyConfigError: 503,
     TransactionFailedError: 502,
+    AnchorRefusedError: 500,  # an integrity alarm: the log holds a record that does not hold up
 }
 
 

@@ -14,10 +14,12 @@ from datetime import datetime, timezone
 from typing import Any
 
 from web3 import Web3
+from web3.exceptions import BadFunctionCallOutput
 from web3.logs import DISCARD
 
 from ledger.chain.backend import Chain
 from ledger.chain.compile import CompiledContract, registry_contract
+from ledger.chain.errors import NotDeployedError
 from ledger.chain.reverts import ErrorDecoder
 
 ANCHORER_ROLE = Web3.keccak(text="ANCHORER_ROLE")
@@ -145,8 +147,14 @@ class CheckpointRegistryClient:
         return self._view("verifyConsistency", size1, size2, root1, root2, list(proof))
 
     def _view(self, name: str, *args: Any) -> Any:
+        """Call a view; a contract that is not there (a bundle checked against another chain) is
+        :class:`NotDeployedError`, not web3's decoding error of an empty answer."""
         fn = getattr(self.contract.functions, name)(*args)
-        return self.chain.call(lambda: fn.call(), self.decoder)
+        try:
+            return self.chain.call(lambda: fn.call(), self.decoder)
+        except BadFunctionCallOutput:
+            raise NotDeployedError(f"no CheckpointRegistry answers at {self.address} on chain {self.chain_id}: "
+                                   "is this the chain the checkpoint was anchored on?") from None
 
     def _block_time(self, block_number: int) -> datetime:
         return _time(self.chain.rpc(lambda: self.chain.w3.eth.get_block(block_number))["timestamp"])

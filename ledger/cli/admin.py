@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import asdict
+from datetime import datetime
 from pathlib import Path
 
 import click
@@ -102,12 +103,22 @@ def register(participant_id: str, name: str, roles: tuple[str, ...], country: st
 @main.command()
 @click.argument("key_id")
 @click.option("--reason", help="Why the key is revoked (kept in the log).")
+@click.option("--compromised-since", "compromised_since", metavar="TIME",
+              help="ISO 8601 time with zone since which someone else may have held the key: records received "
+                   "from then on show and audit as signed with a compromised key.")
 @user_errors
-def revoke(key_id: str, reason: str | None) -> None:
+def revoke(key_id: str, reason: str | None, compromised_since: str | None) -> None:
     """Revoke a key: records signed with it are refused from now on."""
+    since = None
+    if compromised_since:
+        try:
+            since = datetime.fromisoformat(compromised_since.replace("Z", "+00:00"))
+        except ValueError:
+            raise SchemaError(f"{compromised_since!r} is not an ISO 8601 time such as 2026-11-30T08:00:00+00:00",
+                              field="compromised_since") from None
     ledger = installation.open_ledger(current_config(), need_operator_key=True)
-    receipt = ledger.revoke_key(key_id, reason)
-    click.echo(f"revoked {key_id} at seq {receipt.seq}")
+    receipt = ledger.revoke_key(key_id, reason, since)
+    click.echo(f"revoked {key_id} at seq {receipt.seq}" + (f", compromised since {since.isoformat()}" if since else ""))
 
 
 @main.command("rotate-custodial-key")

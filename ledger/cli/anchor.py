@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import signal
 import sys
 from pathlib import Path
@@ -11,13 +10,16 @@ from typing import Any
 import click
 
 from ledger import installation
+from ledger.anchor_guard import AnchorRefusedError
 from ledger.anchoring import Anchorer, AnchorPolicy
 from ledger.audit import audit_log
 from ledger.chain import Chain, CheckpointRegistryClient, connect, open_registry, registry_contract
 from ledger.chain.errors import ChainUnavailableError
-from ledger.cli import EXIT_FAILED, main
+from ledger.cli import EXIT_BAD_INPUT, EXIT_FAILED, main
 from ledger.cli.invocation import current_config, echo_json, fail, user_errors
 from ledger.config import Config
+from ledger.errors import SchemaError
+from ledger.records.ijson import MAX_DEPTH, parse_json
 from ledger.verification import verify_bundle
 
 READ_ONLY_SENDER = "0x0000000000000000000000000000000000000000"
@@ -55,6 +57,9 @@ def anchor(watch: bool, force: bool, interval: float, as_json: bool) -> None:
         return
     try:
         result = anchorer.step(force=force)
+    except AnchorRefusedError as exc:  # a failed check, not bad input: exit 1
+        fail(str(exc), EXIT_FAILED, as_json=as_json, details=exc.to_dict())
+        return
     finally:
         anchorer.release_lease()
     cp = result.anchored
@@ -94,10 +99,18 @@ def _reader(config: Config, rpc: str | None, address: str) -> CheckpointRegistry
 def verify(bundle_file: Path, rpc: str | None, as_json: bool) -> None:
     """Check a proof bundle with nothing but a chain: signature, leaf hash, inclusion, checkpoint."""
     try:
-        bundle = json.loads(bundle_file.read_text(encoding="utf-8"))
+        # Strict JSON, depth-bounded (a bundle is two objects around the record); the record's own
+        # values are judged by verification, which reports one it cannot re-canonicalise as NOT VERIFIED.
+        bundle = parse_json(bundle_file.read_bytes(), max_depth=MAX_DEPTH + 2)
         address = bundle["chain"]["contract_address"]
-    except (ValueError, KeyError, TypeError) as exc:
-        fail(f"{bundle_file} is not a proof bundle: {exc!r}", 2, as_json=as_json)
+        if not isinstance(address, str):
+            raise TypeError(f"chain.contract_address is a {type(address).__name__}, not a string")
+    except SchemaError as exc:
+        fail(f"{bundle_file} {exc.message}" + (f" (field {exc.field})" if exc.field else ""), EXIT_BAD_INPUT,
+             as_json=as_json)
+        return
+    except (KeyError, TypeError) as exc:
+        fail(f"{bundle_file} is not a proof bundle: {exc!r}", EXIT_BAD_INPUT, as_json=as_json)
         return
     verdict = verify_bundle(bundle, _reader(current_config(), rpc, address))
     if as_json:

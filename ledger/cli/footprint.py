@@ -8,7 +8,6 @@ with a message naming the record and field, never a traceback.
 from __future__ import annotations
 
 import functools
-import json
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
@@ -19,8 +18,9 @@ from carbon_models.errors import FootprintError
 from carbon_models.factors import available_factor_sets, load_factor_set
 from ledger.cli import EXIT_BAD_INPUT, main
 from ledger.cli.invocation import echo_json, fail
-from ledger.errors import FootprintInputError
+from ledger.errors import FootprintInputError, SchemaError
 from ledger.footprint_inputs import OrderRecords, as_ledger_errors
+from ledger.records.ijson import loads_ijson
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -43,11 +43,11 @@ def footprint_errors(func: F) -> F:
 
 def _read_order(path: Path) -> dict[str, list[Any]]:
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError) as exc:
+        data = loads_ijson(path.read_bytes(), record=str(path))  # strict I-JSON; SchemaError names the field
+    except OSError as exc:
         raise FootprintError(f"cannot read {path}: {exc}") from None
-    except json.JSONDecodeError as exc:
-        raise FootprintError(f"{path} is not JSON: {exc.msg} at line {exc.lineno} column {exc.colno}") from None
+    except SchemaError as exc:
+        raise FootprintError(f"{path} {exc.message}", field=exc.field) from None
     if not isinstance(data, dict):
         raise FootprintError(f"{path} must hold an object with {', '.join(ORDER_KEYS)}")
     unknown = sorted(set(data) - set(ORDER_KEYS))

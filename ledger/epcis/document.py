@@ -9,13 +9,14 @@ left to the caller if wanted. Pure: no I/O.
 
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from ledger.epcis.errors import EpcisCaptureLimitError, EpcisError, event_label
+from ledger.errors import SchemaError
+from ledger.records.ijson import check_ijson, loads_ijson
 
 EPCIS_CONTEXT = "https://ref.gs1.org/standards/epcis/2.0.0/epcis-context.jsonld"
 """The standard JSON-LD context of EPCIS 2.0; accepted by name, never downloaded."""
@@ -114,13 +115,37 @@ def context_namespaces(context: Any, where: str = "@context") -> dict[str, str]:
     return out
 
 
+def read_json(data: bytes | str) -> Any:
+    """A body or file as I-JSON (RFC 7493); raises :class:`EpcisError` naming the field.
+
+    An event's hash ID and its record's signature are computed over canonical forms, so a
+    number that does not round-trip (``1e17``), a repeated name or a lone surrogate would
+    make either unreproducible: refused here, before anything is hashed.
+    """
+    try:
+        return loads_ijson(data)
+    except SchemaError as exc:
+        raise _as_epcis_error(exc) from None
+
+
+def check_json(value: Any) -> None:
+    """:func:`read_json`'s checks for a value already parsed; raises :class:`EpcisError`."""
+    try:
+        check_ijson(value)
+    except SchemaError as exc:
+        raise _as_epcis_error(exc) from None
+
+
+def _as_epcis_error(exc: SchemaError) -> EpcisError:
+    return EpcisError(f"the body {exc.message}" if exc.field is None else exc.message, field=exc.field)
+
+
 def parse_document(data: bytes | str | dict[str, Any]) -> EpcisDocument:
     """Parse and structurally check an EPCISDocument; raises :class:`EpcisError` naming what is wrong."""
     if isinstance(data, (bytes, str)):
-        try:
-            data = json.loads(data)
-        except (ValueError, RecursionError) as exc:
-            raise EpcisError(f"the body is not valid JSON: {exc}") from None
+        data = read_json(data)
+    else:
+        check_json(data)
     if not isinstance(data, dict):
         raise EpcisError("an EPCISDocument must be a JSON object")
     if data.get("type") != "EPCISDocument":

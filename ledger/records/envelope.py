@@ -8,13 +8,14 @@ where it sits in the log.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
 
+from ledger.errors import SchemaError
 from ledger.merkle import leaf_hash
 from ledger.records.canonical import canonical_bytes
+from ledger.records.ijson import MAX_DEPTH, parse_json
 
 
 def format_received_at(moment: datetime) -> str:
@@ -67,8 +68,24 @@ class Envelope:
 
     @classmethod
     def from_bytes(cls, data: bytes) -> Envelope:
-        """Parse stored envelope bytes (does not check they are canonical)."""
-        obj = json.loads(data)
+        """Parse stored envelope bytes (does not check they are canonical).
+
+        Depth-bounded (:func:`~ledger.records.ijson.parse_json`), so tampered bytes nested
+        100,000 deep cannot exhaust the stack of a page or an audit: they raise a plain
+        ``ValueError`` like any other unreadable envelope (not a ``SchemaError``: a store
+        that no longer parses is the server's problem, not bad input from whoever asked).
+        Not strict about names or NaN: the leaf hash of the raw bytes, and the canonical
+        form verification recomputes, catch any such edit.
+        """
+        try:
+            obj = parse_json(data, max_depth=MAX_DEPTH + 1, strict=False)  # one object around the record
+        except SchemaError as exc:
+            raise ValueError(f"stored envelope {exc.message}") from None
+        return cls.from_dict(obj)
+
+    @classmethod
+    def from_dict(cls, obj: Any) -> Envelope:
+        """An envelope from its JSON object (as a bundle carries it); ``KeyError``/``TypeError`` if malformed."""
         return cls(
             record=obj["record"],
             key_id=obj["key_id"],

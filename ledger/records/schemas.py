@@ -17,6 +17,7 @@ from datetime import datetime
 from typing import Annotated, Any, Literal, get_args
 
 from pydantic import (
+    AwareDatetime,
     BaseModel,
     ConfigDict,
     Field,
@@ -51,8 +52,18 @@ class ParticipantRecord(_RecordBase):
     country: CountryCode | None = None
 
 
+KeyCustody = Literal["own", "custodial"]
+"""Who holds a key's private half: the participant (``own``), or the installation on its
+behalf (``custodial``, for portal submissions). Part of the key's record, so every
+verifier can tell a participant's own signature from one the portal made for it."""
+
+
 class KeyRecord(_RecordBase):
-    """Binds an Ed25519 public key to a participant, or revokes one; signed by the service."""
+    """Binds an Ed25519 public key to a participant, or revokes one; signed by the service.
+
+    A revocation may say the key was compromised since a moment: records the ledger
+    received at or after it are then shown and audited as signed with a compromised key.
+    """
 
     kind: Literal["key"]
     action: Literal["register", "revoke"]
@@ -60,6 +71,17 @@ class KeyRecord(_RecordBase):
     key_id: Identifier
     public_key: Annotated[str, Field(pattern=r"^[A-Za-z0-9_-]{43}$", description="raw 32 bytes, base64url without padding")]
     reason: Annotated[str, Field(max_length=500)] | None = None
+    custody: KeyCustody | None = Field(default=None, description="register only; absent on keys registered "
+                                                                 "before custody was recorded (taken as own)")
+    compromised_since: AwareDatetime | None = Field(default=None, description="revoke only")
+
+    @model_validator(mode="after")
+    def _fields_of_the_action(self) -> KeyRecord:
+        if self.action == "register" and self.compromised_since is not None:
+            raise ValueError("compromised_since belongs to a revocation")
+        if self.action == "revoke" and self.custody is not None:
+            raise ValueError("custody belongs to a registration")
+        return self
 
 
 # The three records carbon_models computes from: its input types with ``schema_version``
@@ -147,6 +169,23 @@ class FootprintRecord(_RecordBase):
     result: dict[str, Any]
 
 
+DelegableKind = Literal["transport_leg", "hub_operation", "epcis_event", "energy_bill"]
+
+
+class DelegationRecord(_RecordBase):
+    """A shipment's owner lets another participant add records to its shipments (``ledger.authority``).
+
+    Signed by the owner; names shipments in the owner's namespace. Withdrawn by a
+    correction without replacement, from then on; what was added before stays.
+    """
+
+    kind: Literal["delegation"]
+    delegation_id: Identifier
+    delegate: Identifier
+    shipment_ids: Annotated[list[Identifier], Field(min_length=1, max_length=10_000)]
+    may_add: Annotated[list[DelegableKind], Field(min_length=1)]
+
+
 class CorrectionRecord(_RecordBase):
     """Supersedes an earlier record: records are never edited in place.
 
@@ -188,12 +227,12 @@ class ModelRecord(_RecordBase):
 
 
 AnyRecord = Annotated[
-    ParticipantRecord | KeyRecord | ShipmentRecord | TransportLegRecord | HubOperationRecord | EnergyBillRecord | EpcisEventRecord | FootprintRecord | CorrectionRecord | AuditReportRecord | ModelRecord,
+    ParticipantRecord | KeyRecord | ShipmentRecord | TransportLegRecord | HubOperationRecord | DelegationRecord | EnergyBillRecord | EpcisEventRecord | FootprintRecord | CorrectionRecord | AuditReportRecord | ModelRecord,
     Field(discriminator="kind"),
 ]
 
 RECORD_KINDS: tuple[str, ...] = (
-    "participant", "key", "shipment", "transport_leg", "hub_operation",
+    "participant", "key", "shipment", "transport_leg", "hub_operation", "delegation",
     "energy_bill", "epcis_event", "footprint", "correction", "audit_report", "model",
 )
 """Kinds in the order the docs list them."""

@@ -1,13 +1,17 @@
-"""Fixtures for ledger tests: a migrated database (SQLite and PostgreSQL) and participants."""
+"""Fixtures for ledger tests: a migrated database (SQLite and PostgreSQL), participants and a
+registry freshly deployed on an in-process eth-tester chain."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from sqlalchemy import Engine
 
 from ledger import migrate
+from ledger.chain import CheckpointRegistryClient, connect, deploy_registry
+from ledger.config import Config
 from ledger.db import make_engine
 from ledger.records.signing import SigningKey
 from ledger.service import Ledger
@@ -40,3 +44,10 @@ def ledger(migrated_engine: Engine, tea_key: SigningKey, carrier_key: SigningKey
     ledger.register_participant("tea-co", "Hangzhou Spring Tea", ["supplier"], "CN", tea_key.public_b64)
     ledger.register_participant("blue-line", "Blue Line Logistics", ["carrier"], "DE", carrier_key.public_b64)
     return ledger
+
+
+@pytest.fixture
+def registry(tmp_path: Path) -> CheckpointRegistryClient:
+    """A CheckpointRegistry of its own on eth-tester's in-process py-evm chain."""
+    config = Config(home=tmp_path / "chain-home", chain="tester")
+    return deploy_registry(config, connect(config))

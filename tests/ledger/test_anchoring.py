@@ -19,12 +19,6 @@ from ledger.verification import verify_bundle
 from tests.records_factory import shipment
 
 
-@pytest.fixture
-def registry(tmp_path: Path) -> CheckpointRegistryClient:
-    config = Config(home=tmp_path / "chain-home", chain="tester")
-    return deploy_registry(config, connect(config))
-
-
 def submit(ledger: Ledger, key: SigningKey, n: int, prefix: str = "SH") -> None:
     ledger.submit_many([key.sign_record(shipment(f"{prefix}-{i}")) for i in range(n)])
 
@@ -63,7 +57,11 @@ def test_tampered_bundle_fails_the_right_check(ledger: Ledger, tea_key: SigningK
     bundle = build_bundle(ledger, 7)
     bundle["checkpoint"]["root"] = "00" * 32
     failed = {c.name for c in verify_bundle(bundle, registry).checks if not c.ok}
-    assert failed == {"inclusion", "checkpoint on chain"}
+    assert failed == {"inclusion", "key registration", "checkpoint on chain"}
+    bundle = build_bundle(ledger, 7)
+    del bundle["key_registrations"]  # a bundle that does not prove the key belonged to anyone
+    failed = {c.name for c in verify_bundle(bundle, registry).checks if not c.ok}
+    assert failed == {"key registration"}
 
 
 def test_policy_waits_for_batch_or_age(ledger: Ledger, tea_key: SigningKey, registry: CheckpointRegistryClient) -> None:

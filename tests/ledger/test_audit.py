@@ -46,9 +46,9 @@ def test_edited_row_is_reported_with_its_position(ledger: Ledger, tea_key: Signi
 def test_record_bytes_are_sliced_exactly_from_a_canonical_envelope() -> None:
     import json
 
-    from ledger.audit import _record_bytes
     from ledger.records.canonical import canonical_bytes
     from ledger.records.envelope import envelope_bytes
+    from ledger.row_checks import _record_bytes
 
     tricky = {"kind": "epcis_event", "event": {"a": 1, "seq": 2, "record": {"seq": 3}, "s": ',"seq":4'}}
     env = envelope_bytes(canonical_bytes(tricky), "ed25519:ab", "c2ln", "2026-01-01T00:00:00.000000Z", 12)

@@ -117,6 +117,23 @@ def test_submit_rejects_malformed_files(run, supplier: Path, tmp_path: Path) -> 
     assert code == 2 and "'kind' column" in err
 
 
+@pytest.mark.parametrize(("name", "content", "message"), [
+    ("x.json", '{"kind": "shipment", "mass_kg": 1e17}', "field mass_kg: is 1e+17, which RFC 8785 writes as the integer"),
+    ("x.json", '{"kind": "shipment", "kind": "shipment"}', "field kind: repeats a member name"),
+    ("x.jsonl", '{"kind": "shipment"}\n{"mass_kg": NaN}', "record line 2, field mass_kg: is NaN"),
+    ("x.json", "[" * 100_000, "is nested deeper than 64 levels"),
+    ("x.csv", 'kind,products\nshipment,"[{""quantity"": 1152921504606846976}]"\n',
+     "record row 2, field products[0].quantity: is the integer 1152921504606846976"),
+], ids=["1e17", "repeated-name", "jsonl-nan", "too-deep", "csv-cell-2**60"])
+def test_submit_refuses_files_that_are_not_ijson(run, supplier: Path, tmp_path: Path, name: str, content: str,
+                                                 message: str) -> None:
+    (tmp_path / name).write_text(content)
+    size = json.loads(run("status", "--json")[1])["log_size"]
+    code, out, err = run("submit", str(tmp_path / name), "--key", str(supplier))
+    assert code == 2 and message in err and "Traceback" not in out + err
+    assert json.loads(run("status", "--json")[1])["log_size"] == size
+
+
 def test_log_proofs_and_range_errors(run, supplier: Path) -> None:
     code, out, _ = run("log", "--consistency", "1", "4", "--json")
     assert code == 0 and json.loads(out)["verified"] is True
@@ -124,6 +141,16 @@ def test_log_proofs_and_range_errors(run, supplier: Path) -> None:
     assert code == 2 and "no record at position 99" in err
     code, _, err = run("log", "--consistency", "3", "50")
     assert code == 2 and "outside the log" in err
+
+
+@pytest.mark.parametrize("as_json", [False, True], ids=["text", "json"])
+def test_log_refuses_a_consistency_proof_from_the_empty_tree(run, supplier: Path, as_json: bool) -> None:
+    """RFC 9162 §2.1.4.2: no proof from size 0 verifies, so none is made; a user error, not a traceback."""
+    code, out, err = run("log", "--consistency", "0", "4", *(["--json"] if as_json else []))
+    assert code == 2
+    message = json.loads(out)["message"] if as_json else err
+    assert "no consistency proof from the empty tree (size1 0, size2 4)" in message
+    assert "Traceback" not in out + err
 
 
 def test_revoked_key_can_no_longer_submit(run, supplier: Path, tmp_path: Path) -> None:

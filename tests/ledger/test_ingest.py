@@ -3,6 +3,7 @@ stores nothing."""
 
 from __future__ import annotations
 
+import json
 from datetime import datetime, timezone
 
 import pytest
@@ -191,3 +192,45 @@ def test_parallel_signature_checks_still_pinpoint_the_bad_one(ledger: Ledger, te
     assert [(i, type(e)) for i, e in info.value.errors] == [(217, SignatureError)]
     assert count(ledger) == before
     assert len(ledger.submit_many(batch[:217])) == 217
+
+
+NOT_IJSON = [
+    ("1e17", {"mass_kg": 1e17}, "mass_kg", "which RFC 8785 writes as the integer 100000000000000000"),
+    ("2**60", {"mass_kg": 2**60}, "mass_kg", "is the integer 1152921504606846976, beyond ±(2**53 - 1)"),
+    ("nan", {"mass_kg": float("nan")}, "mass_kg", "is NaN, which is not a JSON number"),
+    ("nested", {"products": [{"gtin": "06901234567892", "description": "tea", "quantity": 2**60, "mass_kg": 0.3}]},
+     "products[0].quantity", "is the integer 1152921504606846976"),
+    ("lone-surrogate", {"origin": {"name": "Hang\udc00zhou", "unlocode": "CNHGH"}}, "origin.name",
+     "holds a lone surrogate U+DC00 at character 4"),
+]
+
+
+@pytest.mark.parametrize(("over", "field", "message"), [c[1:] for c in NOT_IJSON], ids=[c[0] for c in NOT_IJSON])
+def test_a_record_that_is_not_ijson_is_refused_naming_the_field(ledger: Ledger, tea_key: SigningKey, over: dict,
+                                                                field: str, message: str) -> None:
+    """RFC 7493 before canonicalising: such a record could not be signed, or re-canonicalised, reproducibly."""
+    before = count(ledger), ledger.log_info()
+    submission = {"record": shipment(**over), "key_id": tea_key.key_id, "signature": b64url(bytes(64))}
+    with pytest.raises(SchemaError) as info:
+        ledger.submit(submission)
+    assert type(info.value) is SchemaError
+    assert (info.value.record, info.value.field) == ("#0 (shipment SH-1)", field)
+    assert message in info.value.message
+    with pytest.raises(BatchRejected) as batch:
+        ledger.submit_many([tea_key.sign_record(shipment("SH-OK")), submission])
+    assert [(i, e.field) for i, e in batch.value.errors] == [(1, field)]
+    assert (count(ledger), ledger.log_info()) == before
+
+
+def test_a_raw_json_submission_with_a_repeated_name_is_refused_before_the_ledger(ledger: Ledger,
+                                                                                   tea_key: SigningKey) -> None:
+    """JSON keeps repeated names, Python keeps the last: the door (``read_items``) refuses them, naming the member."""
+    from ledger.record_files import read_items
+
+    signed = tea_key.sign_record(shipment())
+    raw = json.dumps(signed).replace('"mass_kg": 14.0', '"mass_kg": 14.0, "mass_kg": 140.0')
+    before = count(ledger), ledger.log_info()
+    with pytest.raises(SchemaError) as info:
+        ledger.submit_many([item.data for item in read_items(raw, "json")])
+    assert info.value.field == "record.mass_kg" and "repeats a member name" in info.value.message
+    assert (count(ledger), ledger.log_info()) == before

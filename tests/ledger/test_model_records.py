@@ -4,6 +4,7 @@ record, loaded only by its registered hash, and named by the footprints that use
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -27,6 +28,9 @@ def trained(ledger: Ledger, tmp_path: Path) -> Path:
         keys[None if carrier == "fleet-data" else carrier] = SigningKey.generate()
         key = keys[None if carrier == "fleet-data" else carrier]
         ledger.register_participant(carrier, carrier, ["carrier"], None, key.public_b64)
+    # each carrier records the consignments it carries first: a leg can only be added to a recorded shipment
+    ledger.submit_many([keys[leg.carrier].sign_record(_consignment(sid, leg.carrier or "fleet-data", leg))
+                        for leg in legs for sid in leg.shipment_ids])
     ledger.submit_many([keys[leg.carrier].sign_record(
         {"schema_version": 1, "kind": "transport_leg", **leg.model_dump(mode="json", exclude_none=True)})
         for leg in legs])
@@ -38,6 +42,14 @@ def trained(ledger: Ledger, tmp_path: Path) -> Path:
     out = tmp_path / "model"
     save_model(model, out)
     return out
+
+
+def _consignment(shipment_id: str, shipper: str, leg: Any) -> dict[str, Any]:
+    """A minimal shipment of the carrier's own for a simulated leg's cargo."""
+    return {"schema_version": 1, "kind": "shipment", "shipment_id": shipment_id, "order_id": f"FLEET-{shipment_id}",
+            "shipper": shipper, "consignee_country": "DE", "mass_kg": 100.0,
+            "origin": leg.origin.model_dump(exclude_none=True), "destination": leg.destination.model_dump(exclude_none=True),
+            "products": [{"gtin": "06901234567892", "description": "freight", "quantity": 1, "mass_kg": 100.0}]}
 
 
 def test_register_load_and_use_in_a_recorded_footprint(ledger: Ledger, trained: Path, tmp_path: Path) -> None:

@@ -128,3 +128,15 @@ def test_fast_canonicalisation_agrees_with_the_reference(value: object) -> None:
 )
 def test_canonicalisation_edge_cases_match_the_reference(value: object) -> None:
     assert canonical_bytes(value) == rfc8785.dumps(value)
+
+
+@pytest.mark.parametrize(("stored", "message"), [
+    (b"[" * 100_000, "stored envelope is nested deeper than 65 levels of arrays and objects"),
+    (b'{"record": \xff}', "stored envelope is not UTF-8"),
+    (b"{not json", "stored envelope is not valid JSON: Expecting property name"),
+], ids=["100000-brackets", "not-utf8", "not-json"])
+def test_unreadable_stored_bytes_are_a_value_error_not_a_crash(stored: bytes, message: str) -> None:
+    """A tampered row is the server's problem: ``ValueError`` (never a RecursionError), not a user's SchemaError."""
+    with pytest.raises(ValueError, match=message) as info:
+        Envelope.from_bytes(stored)
+    assert type(info.value) is ValueError

@@ -17,6 +17,8 @@ from ledger import demo_supply_chain, installation
 from ledger.anchoring import Anchorer
 from ledger.chain import CheckpointRegistryClient, connect, deploy_registry
 from ledger.config import Config
+from ledger.custodial_keys import CustodialKeys
+from ledger.installation import installation_secret
 from ledger.service import Ledger
 from webapp.accounts import Accounts
 from webapp.app import create_app
@@ -49,6 +51,9 @@ def portal(tmp_path: Path, request: pytest.FixtureRequest, portal_database_url: 
     config = Config(home=tmp_path / "home", database_url=db, chain="tester")
     ledger = installation.init(config).ledger
     demo_supply_chain.load(ledger, config.home / "demo-keys")
+    custodial = CustodialKeys(ledger, installation_secret(config))
+    for participant in ("hangzhou-spring-tea", "shenzhen-voltcraft"):  # the demo's companies sign with own keys
+        custodial.add(participant, "its staff submit through the portal too")
     registry = deploy_registry(config, connect(config))
     Anchorer(ledger.engine, registry).step(force=True)
     accounts = Accounts(ledger.engine)

@@ -141,7 +141,7 @@ def test_only_admins_rotate(as_user, client, portal: Portal, who: str | None, st
 
 @pytest.mark.parametrize(("participant", "message"), [
     ("no-such-co", "participant no-such-co is not registered"),
-    ("shenzhen-voltcraft", "participant shenzhen-voltcraft has no custodial key yet"),
+    ("skybridge-cargo", "participant skybridge-cargo has no custodial key yet"),
 ])
 def test_rotation_needs_a_custodial_key(as_user, portal: Portal, participant: str, message: str) -> None:  # type: ignore[no-untyped-def]
     size = portal.ledger.log_info().size

@@ -189,7 +189,7 @@ def test_openapi_document_describes_every_admin_route(client, portal: Portal) ->
     routes = {(method, re.sub(r"<[^>]+>", "{}", rule.rule)) for rule in portal.app.url_map.iter_rules()
               if rule.endpoint.startswith("api_admin.") for method in rule.methods - {"HEAD", "OPTIONS"}}
     documented = {key for key in operations if key[1].startswith("/api/v1/admin/")}
-    assert len(routes) == 10 and routes == documented, routes ^ documented
+    assert len(routes) == 11 and routes == documented, routes ^ documented
     for key in routes:
         assert operations[key]["security"] == [{"bearer": []}], key
         assert {"401", "403"} <= set(operations[key]["responses"]), key
@@ -222,3 +222,42 @@ def test_log_head_and_participants(client) -> None:  # type: ignore[no-untyped-d
     head = client.get("/api/v1/log").get_json()
     assert head["size"] > 20 and len(head["root"]) == 64
     assert {p["participant_id"] for p in client.get("/api/v1/participants").get_json()} >= {"hangzhou-spring-tea"}
+
+
+DEEP = "[" * 100_000
+"""A body that overflows any recursive parser without a depth guard."""
+
+
+def _still_serving(client) -> None:  # type: ignore[no-untyped-def]
+    assert client.get("/api/v1/log").status_code == 200
+
+
+@pytest.mark.parametrize(("body", "field", "message"), [
+    ('{"record": {"kind": "shipment"}, "key_id": "a", "key_id": "b", "signature": "x"}', "key_id",
+     "repeats a member name in one object: I-JSON names are unique (RFC 7493 §2.3)"),
+    ('{"record": {"kind": "shipment", "mass_kg": 1e17}, "key_id": "a", "signature": "x"}', "record.mass_kg",
+     "is 1e+17, which RFC 8785 writes as the integer 100000000000000000"),
+    ('{"submissions": [{"record": {"mass_kg": 1152921504606846976}}]}', "submissions[0].record.mass_kg",
+     "is the integer 1152921504606846976, beyond ±(2**53 - 1)"),
+    ('{"record": {"mass_kg": NaN}}', "record.mass_kg", "is NaN, which is not a JSON number"),
+    ('{"record": {"origin": {"name": "\\udc00"}}}', "record.origin.name", "holds a lone surrogate U+DC00"),
+    (DEEP, None, "the body is nested deeper than 64 levels of arrays and objects"),
+], ids=["repeated-name", "1e17", "2**60-in-batch", "nan", "lone-surrogate", "100000-brackets"])
+def test_a_body_that_is_not_ijson_is_a_400_naming_the_field(tea_api, client, portal: Portal, body: str,  # type: ignore[no-untyped-def]
+                                                            field: str | None, message: str) -> None:
+    headers, _ = tea_api
+    size = portal.ledger.log_info().size
+    resp = client.post("/api/v1/records", data=body, content_type="application/json", headers=headers)
+    assert resp.status_code == 400 and resp.is_json
+    answer = resp.get_json()
+    assert answer["error"] == "ApiInputError" and answer.get("field") == field and message in answer["message"]
+    assert portal.ledger.log_info().size == size
+    _still_serving(client)
+
+
+def test_a_deep_body_is_refused_by_every_json_api(client, portal: Portal) -> None:  # type: ignore[no-untyped-def]
+    for path, user in (("/api/v1/audits", "audit"), ("/api/v1/admin/users", "root")):
+        resp = client.post(path, data=DEEP, content_type="application/json", headers=token_headers(portal, user))
+        assert resp.status_code == 400, path
+        assert resp.get_json()["message"] == "the body is nested deeper than 64 levels of arrays and objects"
+    _still_serving(client)

@@ -119,7 +119,8 @@ def test_a_bad_scope_is_a_400_naming_the_field(client, auditor: Headers, scope: 
 
 @pytest.mark.parametrize(("data", "content_type", "status", "message"), [
     ("[1]", "application/json", 400, "the scope must be a JSON object, got list"),
-    ("{nope", "application/json", 400, "the body is not valid JSON"),
+    ("{nope", "application/json", 400,
+     "the body is not valid JSON: Expecting property name enclosed in double quotes at column 2"),
     ("participant_id=x", "application/x-www-form-urlencoded", 415,
      "send the body as JSON with 'Content-Type: application/json'"),
 ])

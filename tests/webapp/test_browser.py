@@ -97,23 +97,39 @@ def test_supplier_submits_consumer_verifies_tampering_fails(portal: Portal, base
     assert "SH-E2E-1" in d.find_element(By.ID, "records").text
     _shot(d, "supplier-records")
 
-    portal.anchor()  # the worker's next checkpoint
-    d.get(f"{base_url}/supplier/")
-    assert "anchored" in d.find_element(By.ID, "records").text
     d.get(base_url)
     d.find_element(By.ID, "q").send_keys("ORD-E2E-1")
     d.find_element(By.CSS_SELECTOR, "form.search button").click()
     _wait_for(d, "Order ORD-E2E-1")
+    badge = d.find_element(By.ID, "badge")  # signed and unchanged, not anchored yet: not green
+    assert badge.get_attribute("data-state") == "pending" and "pending" in badge.get_attribute("class")
+    assert "Pending." in badge.text and "not anchored on chain yet" in badge.text
+    _shot(d, "consumer-pending")
+    order_url = d.current_url
+
+    portal.anchor()  # the worker's next checkpoint
+    d.get(f"{base_url}/supplier/")
+    assert "anchored" in d.find_element(By.ID, "records").text
+    d.get(order_url)
     badge = d.find_element(By.ID, "badge")
-    assert "Verified" in badge.text and "ok" in badge.get_attribute("class")
-    assert "read from the chain just now" in badge.text
+    assert badge.get_attribute("data-state") == "verified" and "ok" in badge.get_attribute("class")
+    assert "Verified." in badge.text and "signed by parties entitled to write them" in badge.text
+    assert "anchored in a checkpoint the chain holds" in badge.text
+    assert "key held by the portal for them" in d.find_element(By.CSS_SELECTOR, "table.verification").text
     assert "verified on chain" in d.find_element(By.CSS_SELECTOR, "table.verification").text
     qr_loaded = d.execute_script("const i = document.querySelector('.qr img'); return i.complete && i.naturalWidth")
     assert qr_loaded and qr_loaded > 50
     _shot(d, "consumer-verified")
-    order_url = d.current_url
 
-    seq = portal.ledger.records_by_ref("shipment_id", "SH-E2E-1")[0].seq
+    stored = portal.ledger.records_by_ref("shipment_id", "SH-E2E-1")[0]
+    portal.ledger.revoke_key(stored.key_id, "portal key exposed", compromised_since=stored.received_at)
+    d.get(order_url)
+    badge = d.find_element(By.ID, "badge")
+    assert badge.get_attribute("data-state") == "warning" and "warning" in badge.get_attribute("class")
+    assert "Warning." in badge.text and "reported compromised since" in badge.text
+    _shot(d, "consumer-warning")
+
+    seq = stored.seq
     with portal.ledger.engine.begin() as conn:
         conn.execute(text("DROP TRIGGER records_no_update"))
         env = conn.execute(text("SELECT envelope FROM records WHERE seq = :s"), {"s": seq}).scalar_one()
@@ -121,7 +137,8 @@ def test_supplier_submits_consumer_verifies_tampering_fails(portal: Portal, base
                      {"e": bytes(env).replace(b'"quantity":3', b'"quantity":30'), "s": seq})
     d.get(order_url)
     badge = d.find_element(By.ID, "badge")
-    assert "FAILED" in badge.text and "failed" in badge.get_attribute("class")
+    assert badge.get_attribute("data-state") == "failed" and "failed" in badge.get_attribute("class")
+    assert "Failed." in badge.text and "fail verification" in badge.text
     row = d.find_element(By.CSS_SELECTOR, f'tr[data-seq="{seq}"]')
     assert "FAILED" in row.text
     _shot(d, "consumer-failed")

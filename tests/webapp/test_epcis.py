@@ -447,3 +447,32 @@ def test_unknown_route_under_epcis_answers_json(epcis: Epcis) -> None:
     assert resp.status_code == 404 and resp.is_json
     doc = copy.deepcopy(make_document(make_event(1)))
     assert epcis.client.put("/epcis/capture", data=json.dumps(doc), headers=epcis.auth).status_code == 405
+
+
+@pytest.mark.parametrize(("body", "field", "detail"), [
+    (json.dumps({"@context": [CONTEXT, {"example": "https://ns.example.com/epcis/"}],
+                 **make_event(1, **{"example:weight": 1e17})}), "example:weight",
+     "is 1e+17, which RFC 8785 writes as the integer 100000000000000000"),
+    (json.dumps({"@context": CONTEXT, **make_event(2)}).replace('"action": "OBSERVE"',
+                                                               '"action": "OBSERVE", "action": "ADD"'),
+     "action", "repeats a member name in one object"),
+    (json.dumps({"@context": CONTEXT, **make_event(3, quantity=2**60)}), "quantity", "is the integer 1152921504606846976"),
+    ("[" * 100_000, None, "the body is nested deeper than 64 levels of arrays and objects"),
+], ids=["1e17", "repeated-name", "2**60", "100000-brackets"])
+def test_an_event_that_is_not_ijson_is_a_problem_naming_the_field(epcis: Epcis, portal: Portal, body: str,
+                                                                  field: str | None, detail: str) -> None:
+    before = epcis_count(portal)
+    resp = epcis.client.post("/epcis/events", data=body, headers=epcis.auth, content_type="application/ld+json")
+    problem = assert_problem(resp, 400, detail)
+    assert problem["type"] == "epcisException:ValidationException" and problem.get("field") == field
+    assert epcis_count(portal) == before
+    assert epcis.query().status_code == 200  # the worker is still serving
+
+
+def test_a_document_that_is_not_ijson_is_refused_before_any_job(epcis: Epcis, portal: Portal) -> None:
+    before = epcis_count(portal)
+    document = make_document(make_event(1), make_event(2, **{"example:weight": 1e17}))
+    problem = assert_problem(epcis.capture(document), 400, "which RFC 8785 writes as the integer 100000000000000000")
+    assert problem["field"] == "epcisBody.eventList[1].example:weight"
+    assert_problem(epcis.capture("[" * 100_000), 400, "the body is nested deeper than 64 levels")
+    assert epcis_count(portal) == before

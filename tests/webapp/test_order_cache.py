@@ -14,7 +14,7 @@ from sqlalchemy import text
 import ledger.order_cache
 from ledger.records.public_ids import order_public_id
 from ledger.records.signing import SigningKey
-from tests.records_factory import transport_leg
+from tests.records_factory import shipment, transport_leg
 from tests.tampering import drop_append_only_guards
 from tests.webapp.conftest import Portal
 
@@ -106,6 +106,7 @@ def test_unrelated_records_do_not_evict_and_the_cache_is_bounded(portal: Portal,
                                                                  verifications: list[str]) -> None:
     _order(client)
     other = _key(portal, "hangzhou-spring-tea")
+    portal.ledger.submit(other.sign_record(shipment("SH-NOT-THIS-ORDER", "ORD-ELSEWHERE", "hangzhou-spring-tea")))
     portal.ledger.submit(other.sign_record(transport_leg("LEG-ELSEWHERE", ["SH-NOT-THIS-ORDER"])))
     _order(client)
     assert verifications == [ORDER]

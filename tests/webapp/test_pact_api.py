@@ -134,6 +134,21 @@ def test_events(client, bearer, standards_dir: Path, version: str) -> None:  # t
     assert client.post(f"/{version}/events", json=event).status_code == 403
 
 
+@pytest.mark.parametrize("version", ["2", "3"])
+@pytest.mark.parametrize(("body", "message"), [
+    ("[" * 100_000, "the body is nested deeper than 64 levels of arrays and objects"),
+    ('{"type": "x", "type": "y"}', "field type: repeats a member name in one object"),
+    ('{"data": {"n": 1e17}}', "field data.n: is 1e+17, which RFC 8785 writes as the integer"),
+    ("{nope", "the body is not valid JSON: Expecting property name enclosed in double quotes at column 2"),
+], ids=["100000-brackets", "repeated-name", "1e17", "not-json"])
+def test_an_event_body_that_is_not_ijson_is_a_400(client, bearer, version: str, body: str,  # type: ignore[no-untyped-def]
+                                                  message: str) -> None:
+    resp = client.post(f"/{version}/events", data=body, content_type="application/cloudevents+json", headers=bearer)
+    assert resp.status_code == 400 and resp.get_json() == {"code": "BadRequest", "message": resp.get_json()["message"]}
+    assert resp.get_json()["message"].startswith(message)
+    assert client.get(f"/{version}/footprints", headers=bearer).status_code == 200  # still serving
+
+
 def test_footprint_ids_match_the_ledger_records(portal: Portal, client, bearer) -> None:  # type: ignore[no-untyped-def]
     import uuid
 

@@ -24,8 +24,8 @@ def test_order_page_shows_journey_correction_and_verified_badge(client) -> None:
     page = client.get(f"/p/{order_public_id('ORD-TEA-1001')}").get_data(as_text=True)
     assert "Port of Shanghai (CNSHA)" in page and "Port of Hamburg (DEHAM)" in page
     assert page.index("Hangzhou (CNHGH)") < page.index("Duisburg (DEDUI)")  # legs in travel order
-    assert 'id="badge"' in page and "Verified" in page and "FAILED" not in page
-    assert "read from the chain just now" in page and "awaiting anchoring" not in page
+    assert 'id="badge"' in page and 'data-state="verified"' in page and "FAILED" not in page
+    assert "every one is anchored in a checkpoint the chain holds" in page and "awaiting anchoring" not in page
     corrected = client.get(f"/p/{order_public_id('ORD-TEA-1003')}").get_data(as_text=True)
     assert "corrected by record" in corrected
     qr = client.get(f"/p/{order_public_id('ORD-TEA-1001')}/qr.svg")
@@ -52,7 +52,7 @@ def test_json_twin_matches_and_tampering_shows_as_failed(portal: Portal, client)
     failed = [r for r in body["verification"]["records"] if not r["ok"]]
     assert [r["seq"] for r in failed] == [seq]
     page = client.get(f"/p/{order_public_id('ORD-ELEC-2001')}").get_data(as_text=True)
-    assert "Verification FAILED" in page and f'data-seq="{seq}"' in page
+    assert 'data-state="failed"' in page and "fail verification" in page and f'data-seq="{seq}"' in page
 
 
 def test_proof_download(client) -> None:  # type: ignore[no-untyped-def]

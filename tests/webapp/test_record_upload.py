@@ -101,7 +101,7 @@ def test_bad_rows_are_listed_in_the_request_and_nothing_is_stored(as_user, porta
 
 @pytest.mark.parametrize(("name", "content", "problem"), [
     ("empty.csv", ",".join(COLUMNS) + "\n", "empty.csv holds no records"),
-    ("broken.jsonl", '{"kind": "shipment"}\n{"kind": ', "line 2: not valid JSON: Expecting value at column 10"),
+    ("broken.jsonl", '{"kind": "shipment"}\n{"kind": ', "record line 2: is not valid JSON: Expecting value at column 10"),
     ("nokind.csv", "leg_id\nL1\n", "CSV needs a header row with a &#39;kind&#39; column"),
     ("notes.txt", "kind\nshipment\n", "cannot tell the format of &#39;notes.txt&#39;"),
 ])

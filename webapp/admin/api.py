@@ -8,6 +8,7 @@ the admin page runs, so both refuse the same input with the same message.
 from __future__ import annotations
 
 from dataclasses import asdict
+from datetime import datetime
 from typing import Any
 
 from flask import Blueprint, jsonify, request
@@ -34,7 +35,11 @@ NEW_USER: Spec = {"username": ("string", True), "password": ("string", True), "r
 ROLE_CHANGE: Spec = {"role": ("string", True), "participant_id": ("string", False)}
 NEW_KEY: Spec = {"public_key": ("string", True)}
 REASON: Spec = {"reason": ("string", False)}
-"""Revocations and rotations; the body may be left out."""
+"""Rotations; the body may be left out."""
+REVOCATION: Spec = {"reason": ("string", False), "compromised_since": ("string", False)}
+"""Revocations; the body may be left out. ``compromised_since``: an ISO 8601 time with its zone."""
+CUSTODIAL_KEY: Spec = {"reason": ("string", True)}
+"""An explicit custodial key for a participant that has its own: the reason goes into the log."""
 
 
 def _body(spec: Spec, *, optional: bool = False) -> dict[str, Any]:
@@ -94,11 +99,33 @@ def rotate_custodial_key(participant_id: str) -> Any:
     return jsonify(asdict(services.custodial_keys().rotate(participant_id, reason)))
 
 
+@bp.post("/participants/<participant_id>/custodial-key")
+@role_required("admin")
+def add_custodial_key(participant_id: str) -> Any:
+    """Let the portal sign for a participant that has keys of its own: explicitly, with a reason in the log."""
+    key = services.custodial_keys().add(participant_id, _body(CUSTODIAL_KEY)["reason"])
+    return jsonify({"participant_id": participant_id, "key_id": key.key_id}), 201
+
+
 @bp.post("/keys/<key_id>/revoke")
 @role_required("admin")
 def revoke_key(key_id: str) -> Any:
-    receipt = services.ledger().revoke_key(key_id, _body(REASON, optional=True).get("reason"))
+    body = _body(REVOCATION, optional=True)
+    receipt = services.ledger().revoke_key(key_id, body.get("reason"), parse_moment(body.get("compromised_since")))
     return jsonify({"key_id": key_id, **_receipt(receipt)})
+
+
+def parse_moment(raw: str | None, field: str = "compromised_since") -> datetime | None:
+    """An ISO 8601 time with its zone, or None; raises :class:`SchemaError` naming ``field``."""
+    if not raw:
+        return None
+    try:
+        moment = datetime.fromisoformat(raw.strip().replace("Z", "+00:00"))
+    except ValueError:
+        raise SchemaError(f"{raw!r} is not an ISO 8601 time such as 2026-11-30T08:00:00+00:00", field=field) from None
+    if moment.tzinfo is None:
+        raise SchemaError("give the time zone too, e.g. 2026-11-30T08:00:00+00:00", field=field)
+    return moment
 
 
 @bp.get("/users")

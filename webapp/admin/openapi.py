@@ -11,7 +11,7 @@ from typing import Any
 
 from ledger.records.schemas import PARTICIPANT_ROLES
 from webapp.accounts import MIN_PASSWORD, ROLES
-from webapp.admin.api import NEW_KEY, NEW_PARTICIPANT, NEW_USER, REASON, ROLE_CHANGE, Spec
+from webapp.admin.api import CUSTODIAL_KEY, NEW_KEY, NEW_PARTICIPANT, NEW_USER, REASON, REVOCATION, ROLE_CHANGE, Spec
 from webapp.admin.chain_health import LATE_MARGIN_SECONDS
 
 _STRING = {"type": "string"}
@@ -24,7 +24,9 @@ _MEMBERS: dict[str, dict[str, Any]] = {
     "country": {"type": "string", "pattern": "^[A-Z]{2}$", "description": "ISO 3166-1 alpha-2"},
     "public_key": {"type": "string", "pattern": "^[A-Za-z0-9_-]{43}$",
                    "description": "Ed25519 public key, 32 bytes in base64url without padding (carbonledger keygen)"},
-    "reason": {"type": "string", "maxLength": 500, "description": "kept in the log with the revocation"},
+    "reason": {"type": "string", "maxLength": 500, "description": "kept in the log with the key record"},
+    "compromised_since": {"type": "string", "format": "date-time",
+                          "description": "records received from then on show as signed with a compromised key"},
     "participant_id": {"type": "string", "description": "for a user: the participant a supplier submits for "
                                                         "(ignored for other roles)"},
 }
@@ -55,6 +57,10 @@ def schemas() -> dict[str, Any]:
         "AdminRoleChange": _request(ROLE_CHANGE),
         "AdminNewKey": _request(NEW_KEY),
         "AdminReason": _request(REASON),
+        "AdminRevocationRequest": _request(REVOCATION),
+        "AdminCustodialKeyRequest": _request(CUSTODIAL_KEY),
+        "AdminCustodialKey": {"type": "object", "required": ["participant_id", "key_id"],
+                              "properties": {"participant_id": _STRING, "key_id": _STRING}},
         "AdminParticipantCreated": {"type": "object", "required": ["participant_id", "key_id", "custodial", "receipts"],
                                     "properties": {"participant_id": _STRING, "key_id": _STRING,
                                                    "custodial": {"type": "boolean"}, "receipts": receipts}},
@@ -146,10 +152,16 @@ def paths() -> dict[str, Any]:
                 "404": _error("no such participant, or it has no custodial key yet"),
                 "409": _error("another rotation replaced the key meanwhile"),
             }, "AdminReason", optional_body=True, parameters=participant)},
+        "/admin/participants/{participant_id}/custodial-key": {"post": _operation(
+            "Let the portal sign for a participant that has keys of its own, with the reason in the log", {
+                "201": _ok("added", "AdminCustodialKey"), "404": _error("no such participant"),
+                "409": _error("the portal already holds a key for it"),
+            }, "AdminCustodialKeyRequest", parameters=participant)},
         "/admin/keys/{key_id}/revoke": {"post": _operation(
-            "Revoke a key: submissions signed with it are refused from now on", {
+            "Revoke a key: submissions signed with it are refused from now on; with compromised_since, records "
+            "received since then show as signed with a compromised key", {
                 "200": _ok("revoked", "AdminRevocation"), "404": _error("no such key"),
-            }, "AdminReason", optional_body=True, parameters=[_path("key_id")])},
+            }, "AdminRevocationRequest", optional_body=True, parameters=[_path("key_id")])},
         "/admin/users": {
             "get": _operation("Portal users", {"200": _ok("every account", "AdminUser", array=True)}),
             "post": _operation("Create a portal user", {

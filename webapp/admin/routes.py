@@ -18,6 +18,7 @@ from ledger.records.schemas import PARTICIPANT_ROLES
 from webapp import services
 from webapp.accounts import ROLES
 from webapp.admin import onboarding
+from webapp.admin.api import parse_moment
 from webapp.admin.chain_health import chain_health
 from webapp.auth import role_required
 from webapp.errors import status_for
@@ -115,8 +116,10 @@ def set_disabled(username: str) -> Any:
 @role_required("admin")
 def revoke_key() -> Any:
     key_id = request.form.get("key_id", "")
-    receipt = services.ledger().revoke_key(key_id, request.form.get("reason") or None)
-    flash(f"Key {key_id} revoked (record {receipt.seq}).")
+    since = parse_moment(request.form.get("compromised_since"))
+    receipt = services.ledger().revoke_key(key_id, request.form.get("reason") or None, since)
+    flash(f"Key {key_id} revoked (record {receipt.seq})" + (f", reported compromised since {since.isoformat()}."
+                                                             if since else "."))
     return redirect(url_for("admin.index"))
 
 
@@ -128,6 +131,16 @@ def register_key() -> Any:
     public_key = request.form.get("public_key", "").strip()
     receipt = services.ledger().register_key(participant, public_key)
     flash(f"New key for {participant} registered (record {receipt.seq}); revoke the old one to finish a rotation.")
+    return redirect(url_for("admin.index"))
+
+
+@bp.route("/keys/add-custodial", methods=["POST"])
+@role_required("admin")
+def add_custodial_key() -> Any:
+    """Let the portal sign for a participant that has its own key: explicit, with the reason in the log."""
+    participant = request.form.get("participant_id", "")
+    key = services.custodial_keys().add(participant, request.form.get("reason", ""))
+    flash(f"The portal now holds key {key.key_id} for {participant}; its registration record says why.")
     return redirect(url_for("admin.index"))
 
 

@@ -10,17 +10,27 @@ from typing import Any
 
 from flask import abort, request
 
+from ledger.errors import SchemaError
+from ledger.records.ijson import loads_ijson
 from webapp.errors import ApiInputError
 
 
 def json_body() -> Any:
-    """The request's JSON body; 415 when it is not sent as JSON, 400 when it does not parse."""
+    """The request's JSON body; 415 when it is not sent as JSON, 400 when it is not I-JSON.
+
+    I-JSON (RFC 7493, :func:`~ledger.records.ijson.loads_ijson`): what is submitted is
+    signed and hashed in canonical form, so a number that does not round-trip, a repeated
+    name, a lone surrogate or NaN is refused here, naming the field; the depth is bounded
+    before parsing, so no body can exhaust the worker's stack.
+    """
     if not request.is_json:
         abort(415, "send the body as JSON with 'Content-Type: application/json'")
-    body = request.get_json(silent=True)
-    if body is None:
-        abort(400, "the body is not valid JSON")
-    return body
+    try:
+        return loads_ijson(request.get_data(cache=True))
+    except SchemaError as exc:
+        if exc.field is None:
+            raise ApiInputError(f"the body {exc.message}") from None
+        raise ApiInputError(exc.message, field=exc.field) from None
 
 
 def int_arg(name: str, default: int, lowest: int, highest: int) -> int:

@@ -65,7 +65,13 @@ def openapi_document() -> dict[str, Any]:
             "/records/{seq}": {"get": {"summary": "A record with its inclusion proof", "parameters": [
                 {"name": "seq", "in": "path", "required": True, "schema": {"type": "integer"}}],
                 "responses": {"200": json_ok, "404": _error()}}},
-            "/orders/{order}": {"get": {"summary": "An order's provenance with live verification", "parameters": [
+            "/orders/{order}": {"get": {"summary": "An order's provenance with live verification", "description": (
+                "shipments, legs and hubs are the order's own records (written by its owner, the participant "
+                "whose shipment first declared it, or by parties it delegated to), each with seq, signer, "
+                "signer_name, key_custody (own | custodial) and received_at; records others wrote about the order "
+                "or its shipment ids are listed apart under claims_by_others. verification.state is verified, "
+                "pending, warning or failed, and verification.sentence says what was proven."),
+                "parameters": [
                 {"name": "order", "in": "path", "required": True, "schema": {"type": "string"}}],
                 "responses": {"200": json_ok, "404": _error()}}},
             "/participants": {"get": {"summary": "Participants and their keys", "responses": {"200": json_ok}}},

@@ -20,7 +20,6 @@ accepted when it carries its own ``eventID``, stored without ``event_hash``; wit
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Iterator
 from datetime import datetime, timezone
@@ -39,7 +38,7 @@ from ledger.epcis import (
     parse_document,
     parse_time,
 )
-from ledger.epcis.document import EVENT_TYPES, STANDARD_NAMESPACES, context_namespaces
+from ledger.epcis.document import EVENT_TYPES, STANDARD_NAMESPACES, context_namespaces, read_json
 from ledger.epcis.epc_match import MATCH_FIELDS, event_identifiers, parse_match
 from ledger.epcis.event_hash import BIZ_STEPS, CBV
 from ledger.errors import LedgerError
@@ -206,11 +205,8 @@ def capture_event() -> Any:
 
 
 def parse_json_object(raw: bytes) -> dict[str, Any]:
-    """The body of ``POST /epcis/events``: one JSON object; raises :class:`EpcisError`."""
-    try:
-        body = json.loads(raw)
-    except (ValueError, RecursionError) as exc:
-        raise EpcisError(f"the body is not valid JSON: {exc}") from None
+    """The body of ``POST /epcis/events``: one I-JSON object (RFC 7493); raises :class:`EpcisError`."""
+    body = read_json(raw)
     if not isinstance(body, dict):
         raise EpcisError("the body must be one EPCIS event object")
     return body

@@ -12,10 +12,11 @@ should.
 
 from __future__ import annotations
 
-import json
 from pathlib import PurePath
 
 from ledger.epcis import EpcisDocument, parse_document
+from ledger.errors import SchemaError
+from ledger.records.ijson import parse_json
 from webapp import services
 from webapp.epcis.capture import event_receipt
 from webapp.epcis.records import check_unique_ids, document_records
@@ -37,8 +38,8 @@ def read_document(filename: str, text: str) -> EpcisDocument | None:
     if not jsonld and not text.lstrip().startswith("{"):
         return None
     try:
-        data = json.loads(text)
-    except (ValueError, RecursionError):
+        data = parse_json(text)  # depth-bounded and strict; parse_document checks the values (I-JSON)
+    except SchemaError:
         if jsonld:
             return parse_document(text)  # raises the EpcisError that says where the JSON breaks
         return None  # the records reader reports the bad JSON with its line and column

@@ -21,7 +21,9 @@ from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
 from carbon_models import OrderFootprint
 from carbon_models.pact import to_pact
+from ledger.errors import SchemaError
 from ledger.footprint_inputs import as_ledger_errors
+from ledger.records.ijson import loads_ijson
 from ledger.service import StoredRecord
 from webapp import services
 
@@ -186,7 +188,10 @@ def _event(version: str) -> Any:
     denied = _authorised()
     if denied:
         return denied
-    event = request.get_json(force=True, silent=True)
+    try:  # I-JSON (RFC 7493), depth-bounded before parsing: a hostile body is a 400, never a crash
+        event = loads_ijson(request.get_data(cache=True))
+    except SchemaError as exc:
+        return _error(400, "BadRequest", f"the body {exc.message}" if exc.field is None else str(exc))
     if not isinstance(event, dict):
         return _error(400, "BadRequest", "send a CloudEvents JSON object")
     missing = [k for k in ("type", "specversion", "id", "source", "data") if k not in event]

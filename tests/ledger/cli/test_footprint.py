@@ -56,7 +56,7 @@ def test_scenarios_in_the_table(run, tmp_path: Path) -> None:
     ({"shipments": [{k: v for k, v in shipment("S1", 10).items() if k != "kind"}]},
      "record S1, field kind: Field required"),  # files hold records: carbon_models alone would not ask for kind
     ({"shipments": [], "lorries": []}, "field lorries: unknown key 'lorries'"),
-    ("{not json", "is not JSON"),
+    ("{not json", "is not valid JSON"),
     ([1, 2], "must hold an object"),
 ])
 def test_bad_input_exits_2_with_the_record_and_field(run, tmp_path: Path, data: object, fragment: str) -> None:
