@@ -31,6 +31,7 @@ from ledger.errors import FootprintInputError, NotFoundError
 from ledger.footprint_inputs import OrderRecords
 from ledger.footprint_records import recorded_inputs
 from ledger.ingest import submission_digest
+from ledger.key_facts import key_lookup
 from ledger.merkle_store import MerkleStore
 from ledger.provenance import order_view
 from ledger.raw_records import replay_identities
@@ -138,8 +139,9 @@ def run_scope_audit(ledger: Ledger, chain: CheckpointReader | None, scope: Audit
     records = select_records(ledger, scope)
     checkpoints = ledger.checkpoints()
     add = report.findings.append
+    keys = key_lookup(ledger)  # each signing key read once for the whole report
     for i, stored in enumerate(records):
-        verdict = verify_stored(ledger, stored, chain)
+        verdict = verify_stored(ledger, stored, chain, keys)
         subject = f"record {stored.seq} ({stored.kind})"
         for check in verdict.checks:
             if not check.ok:

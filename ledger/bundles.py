@@ -15,7 +15,7 @@ from __future__ import annotations
 from typing import Any
 
 from ledger.errors import NotFoundError
-from ledger.key_facts import key_facts
+from ledger.key_facts import KeyLookup, key_lookup
 from ledger.records.signing import b64url
 from ledger.service import Ledger, StoredRecord
 
@@ -37,7 +37,7 @@ def build_bundle(ledger: Ledger, seq: int, stored: StoredRecord | None = None) -
     return bundle
 
 
-def proof_of(ledger: Ledger, stored: StoredRecord) -> tuple[dict[str, Any], bool]:
+def proof_of(ledger: Ledger, stored: StoredRecord, keys: KeyLookup | None = None) -> tuple[dict[str, Any], bool]:
     """The record's bundle and whether it is anchored.
 
     Anchored: up to the first checkpoint covering it, with where that checkpoint is on
@@ -55,7 +55,8 @@ def proof_of(ledger: Ledger, stored: StoredRecord) -> tuple[dict[str, Any], bool
         "index": stored.seq,
         "inclusion_proof": [p.hex() for p in material.inclusion_proof],
         "checkpoint": {"tree_size": material.tree_size, "root": material.root.hex()},
-        "key_registrations": _key_registrations(ledger, env.key_id, stored.seq, material.tree_size),
+        "key_registrations": _key_registrations(ledger, keys or key_lookup(ledger), env.key_id, stored.seq,
+                                                material.tree_size),
     }
     cp = material.checkpoint
     if cp is not None:
@@ -66,14 +67,14 @@ def proof_of(ledger: Ledger, stored: StoredRecord) -> tuple[dict[str, Any], bool
     return bundle, cp is not None
 
 
-def _key_registrations(ledger: Ledger, key_id: str, seq: int, tree_size: int) -> list[dict[str, Any]]:
+def _key_registrations(ledger: Ledger, keys: KeyLookup, key_id: str, seq: int, tree_size: int) -> list[dict[str, Any]]:
     """The registration records of the signing key and of the key that signed that registration
     (the operator's, registered by itself at genesis), each with its inclusion proof in the
     tree of ``tree_size``; registrations after ``seq`` prove nothing and are left out."""
     out: list[dict[str, Any]] = []
     wanted = key_id
     for _ in range(2):
-        registration = key_facts(ledger, wanted).registration
+        registration = keys(wanted).registration
         if registration is None or registration.seq > seq or registration.seq >= tree_size:
             break
         _, proof = ledger.inclusion_proof(registration.seq, tree_size)

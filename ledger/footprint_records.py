@@ -70,13 +70,15 @@ def gather_inputs(ledger: Ledger, order_id: str) -> FootprintInputs:
         take(v, legs, "leg_id")
     for v in view.hubs:
         take(v, hubs, "hub_id")
+    grants: dict[str, list[authority.Grant]] = {}  # legs share shipments: read each one's delegations once
     for signer, kind, seq, carried in carriers:
         for sid in carried["shipment_ids"]:
-            grants = authority.grants_for(ledger.records_by_ref, sid)
+            if sid not in grants:
+                grants[sid] = authority.grants_for(ledger.records_by_ref, sid)
             for stored in ledger.records_by_ref("shipment_id", sid):
                 owner = stored.participant_id
                 if stored.kind == "shipment" and (owner, sid) not in shipments and \
-                        authority.entitled(signer, owner, kind, sid, seq, grants):
+                        authority.entitled(signer, owner, kind, sid, seq, grants[sid]):
                     take(record_view(ledger, stored), shipments, "shipment_id")
     return FootprintInputs(order_id, list(shipments.values()), list(legs.values()), list(hubs.values()),
                            [sources[k].leaf_hash.hex() for k in sorted(sources)])

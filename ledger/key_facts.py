@@ -9,8 +9,10 @@ everything received from then on. Verifiers read keys from here, never from the 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cache
 
 from ledger.service import Ledger, StoredRecord
 
@@ -48,6 +50,16 @@ class KeyFacts:
         """Was the key reported compromised at a moment at or before ``received_at``?"""
         since = self.compromised_since
         return since is not None and received_at >= since
+
+
+KeyLookup = Callable[[str], KeyFacts]
+"""``key_id`` -> its :class:`KeyFacts`; verifiers take one so a page of records reads each key once."""
+
+
+def key_lookup(ledger: Ledger) -> KeyLookup:
+    """A lookup remembering each key it read: for one verification pass (an order, a report), not longer,
+    since a later revocation must be seen by the next pass."""
+    return cache(lambda key_id: key_facts(ledger, key_id))
 
 
 def key_facts(ledger: Ledger, key_id: str) -> KeyFacts:

@@ -15,7 +15,7 @@ from typing import Any, Protocol
 from ledger import merkle
 from ledger.bundles import BUNDLE_FORMAT
 from ledger.chain.errors import ChainError
-from ledger.key_facts import key_facts
+from ledger.key_facts import KeyLookup, key_lookup
 from ledger.provenance import OrderView
 from ledger.records.canonical import canonical_bytes
 from ledger.records.envelope import Envelope
@@ -195,7 +195,8 @@ def check_on_chain(verdict: Verdict, bundle: Mapping[str, Any], chain: Checkpoin
     return verdict
 
 
-def verify_stored(ledger: Ledger, stored: StoredRecord, chain: CheckpointReader | None) -> Verdict:
+def verify_stored(ledger: Ledger, stored: StoredRecord, chain: CheckpointReader | None,
+                  keys: KeyLookup | None = None) -> Verdict:
     """Verify a record from the store as an outsider would, for display.
 
     Anchored records are checked through their proof bundle against the registry on
@@ -205,8 +206,9 @@ def verify_stored(ledger: Ledger, stored: StoredRecord, chain: CheckpointReader 
     """
     from ledger.bundles import proof_of
 
+    keys = keys or key_lookup(ledger)
     try:
-        bundle, anchored = proof_of(ledger, stored)
+        bundle, anchored = proof_of(ledger, stored, keys)
     except ValueError as exc:  # envelope bytes no longer parse: tampered
         verdict = Verdict(subject=f"record {stored.seq}")
         verdict.add("envelope", False, f"stored envelope is unreadable: {exc}")
@@ -219,7 +221,7 @@ def verify_stored(ledger: Ledger, stored: StoredRecord, chain: CheckpointReader 
     if anchored and chain is not None:
         verdict = check_on_chain(verdict, bundle, chain)
     verdict.anchored = anchored
-    facts = key_facts(ledger, stored.key_id)
+    facts = keys(stored.key_id)
     if facts.compromised_when(stored.received_at):
         verdict.warnings.append(f"signed with key {stored.key_id}, reported compromised since "
                                 f"{facts.compromised_since.isoformat() if facts.compromised_since else '?'}")
@@ -332,11 +334,12 @@ def verify_order(ledger: Ledger, view: OrderView, chain: CheckpointReader | None
     without it and the result says the on-chain check could not be made.
     """
     records = view.all_records()
+    keys = key_lookup(ledger)  # the order's few keys (and the operator's) read once, not per record
     try:
-        verdicts = [verify_stored(ledger, stored, chain) for stored in records]
+        verdicts = [verify_stored(ledger, stored, chain, keys) for stored in records]
     except ChainError:
         chain = None
-        verdicts = [verify_stored(ledger, stored, None) for stored in records]
+        verdicts = [verify_stored(ledger, stored, None, keys) for stored in records]
     return OrderVerification(chain is not None, tuple(zip(records, verdicts)), tuple(operator_corrections(ledger, view)))
 
 

@@ -109,6 +109,12 @@ def test_only_an_owner_delegates_its_shipments(ledger: Ledger, order: dict[str, 
         ledger.submit(mallory_key.sign_record(delegation("mallory", ["SH-1"])))
 
 
+def test_a_delegation_names_a_registered_participant(ledger: Ledger, order: dict[str, int], tea_key: SigningKey) -> None:
+    with pytest.raises(NotFoundError, match="participant ghost-co is not registered") as refused:
+        ledger.submit(tea_key.sign_record(delegation("ghost-co", ["SH-1"], delegation_id="DEL-2")))
+    assert refused.value.field == "delegate"
+
+
 def test_a_correction_obeys_the_rules_of_its_replacement(ledger: Ledger, order: dict[str, int],
                                                          tea_key: SigningKey, mallory_key: SigningKey) -> None:
     original = ledger.record(order["shipment"])
